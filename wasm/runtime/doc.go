@@ -1,0 +1,13 @@
+// Package runtime owns wasmesh's single wazero runtime: compiled mode with
+// termination checks, modules compiled once per sha256 (in memory, and on disk
+// through wazero's compilation cache), instances with a per-instance memory
+// limit, and a watchdog that stops a callback which overruns its deadline.
+//
+//	rt, err := runtime.New(ctx, runtime.Config{Logger: log, CacheDir: dir})
+//	c, err := rt.Compile(ctx, wasm, sha)          // cached by digest
+//	inst, err := rt.Instantiate(ctx, c, runtime.InstanceConfig{MemoryLimitPages: 512, Module: modCfg})
+//	err = inst.Call(inst.Module.ExportedFunction("f"), time.Second, stack)
+//
+// Host modules (the proxy-wasm "env" functions, WASI) are registered by the
+// caller on Wazero() before the first Instantiate.
+package runtime
