@@ -1,0 +1,62 @@
+package proxywasm
+
+import (
+	"errors"
+
+	"github.com/wasmesh/wasmesh/sdk/internal/hostcall"
+	"github.com/wasmesh/wasmesh/wasm/abi"
+)
+
+var (
+	errEmptyPath = errors.New("proxywasm: property path must not be empty")
+	errEmptyData = errors.New("proxywasm: property data must not be empty")
+)
+
+// GetProperty returns the property at path, e.g. {"request", "path"} or
+// {"connection", "uri_san_peer_certificate"}. Map-valued properties come
+// serialized; read them with GetPropertyMap.
+func GetProperty(path []string) ([]byte, error) {
+	if len(path) == 0 {
+		return nil, errEmptyPath
+	}
+	b, st := hostcall.GetProperty(abi.EncodePropertyPath(path...))
+	if err := statusToError(st); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// GetPropertyMap returns a map-valued property as pairs.
+func GetPropertyMap(path []string) ([][2]string, error) {
+	b, err := GetProperty(path)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := abi.DecodeMap(b)
+	if err != nil {
+		return nil, ErrorStatusSerializationFailure
+	}
+	return fromPairs(ps), nil
+}
+
+// SetProperty sets the property at path.
+func SetProperty(path []string, data []byte) error {
+	if len(path) == 0 {
+		return errEmptyPath
+	}
+	if len(data) == 0 {
+		return errEmptyData
+	}
+	return statusToError(hostcall.SetProperty(abi.EncodePropertyPath(path...), data))
+}
+
+// CallForeignFunction calls the host function funcName with param and returns
+// its result. Which functions exist depends on the host (wasmesh registers
+// its policy engine here).
+func CallForeignFunction(funcName string, param []byte) (ret []byte, err error) {
+	b, st := hostcall.CallForeignFunction(funcName, param)
+	if err := statusToError(st); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
