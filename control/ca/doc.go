@@ -1,0 +1,14 @@
+// Package ca is wasmesh's Citadel: a certificate authority that signs
+// workload certificates carrying SPIFFE identities
+// (spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>).
+//
+// The signing key is either a self-signed ECDSA P-256 root generated on first
+// start and kept in a state directory, or a plug-in CA read from Istio's
+// cacerts files (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem).
+// Server serves Istio's IstioCertificateService/CreateCertificate over gRPC:
+// the caller is authenticated by an Authenticator (TokenStore issues
+// per-workload bootstrap tokens) and may only obtain a certificate for its
+// own identity. The trust bundle (with an overlap period across a root
+// rotation) and the revocation list are exposed with change notifications
+// for meshd to push to proxies.
+package ca
