@@ -1,0 +1,56 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// config is the plugin configuration (WasmPlugin pluginConfig / the
+// envoy.filters.http.wasm configuration), JSON.
+type config struct {
+	// Policy names the compiled policy the host's evaluator holds.
+	Policy string `json:"policy"`
+	// Entrypoint inside the policy; empty uses the policy's default.
+	Entrypoint string `json:"entrypoint,omitempty"`
+	// FailOpen lets requests through when evaluation fails. The default is
+	// to fail closed, as a policy check should.
+	FailOpen bool `json:"failOpen,omitempty"`
+	// ErrorStatus answers a failed evaluation when failing closed (503).
+	ErrorStatus int `json:"errorStatus,omitempty"`
+	// DenyStatus answers a denial whose policy gave no status (403).
+	DenyStatus int `json:"denyStatus,omitempty"`
+	// Function is the host foreign function that evaluates policies.
+	Function string `json:"function,omitempty"`
+	// Headers lists the request headers copied into input.request.headers;
+	// empty copies all but the sensitive ones (authorization, cookie).
+	Headers []string `json:"headers,omitempty"`
+}
+
+const defaultFunction = "wasmesh.policy.eval"
+
+func parseConfig(b []byte) (config, error) {
+	c := config{ErrorStatus: 503, DenyStatus: 403, Function: defaultFunction}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return c, errors.New("authz: plugin configuration is empty: it must name a policy")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("authz: plugin configuration: %w", err)
+	}
+	var errs []error
+	if c.Policy == "" {
+		errs = append(errs, errors.New("authz: plugin configuration: policy is required"))
+	}
+	for name, s := range map[string]int{"errorStatus": c.ErrorStatus, "denyStatus": c.DenyStatus} {
+		if s < 200 || s > 599 {
+			errs = append(errs, fmt.Errorf("authz: plugin configuration: %s %d is not an HTTP status", name, s))
+		}
+	}
+	for i, h := range c.Headers {
+		c.Headers[i] = strings.ToLower(h)
+	}
+	return c, errors.Join(errs...)
+}

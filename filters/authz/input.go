@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// request is what the input builder reads from the stream. The filter
+// implements it with the host's headers and properties; tests with maps.
+type request interface {
+	Headers() [][2]string
+	Property(path ...string) ([]byte, bool)
+}
+
+// input is the Mixer attribute set handed to the policy as `input`.
+type input struct {
+	Source      source      `json:"source"`
+	Destination destination `json:"destination"`
+	Request     reqAttrs    `json:"request"`
+	Connection  connection  `json:"connection"`
+}
+
+type source struct {
+	Principal string `json:"principal,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	IP        string `json:"ip,omitempty"`
+}
+
+type destination struct {
+	Service string `json:"service,omitempty"`
+	Port    int    `json:"port,omitempty"`
+}
+
+type reqAttrs struct {
+	Method  string            `json:"method"`
+	Path    string            `json:"path"`
+	Host    string            `json:"host"`
+	Headers map[string]string `json:"headers"`
+	Query   map[string]string `json:"query"`
+	Time    string            `json:"time"`
+	Auth    *auth             `json:"auth,omitempty"`
+}
+
+type auth struct {
+	Principal string         `json:"principal,omitempty"`
+	Claims    map[string]any `json:"claims,omitempty"`
+}
+
+type connection struct {
+	MTLS bool `json:"mtls"`
+}
+
+// sensitive headers are left out of the input unless listed explicitly.
+var sensitive = map[string]bool{"authorization": true, "cookie": true, "proxy-authorization": true}
+
+// buildInput gathers the attributes of one request. It never fails: a
+// missing attribute is left empty, and the policy decides what that means.
+func buildInput(r request, keep []string, now time.Time) input {
+	in := input{Request: reqAttrs{Headers: map[string]string{}, Query: map[string]string{}}}
+	var wanted map[string]bool
+	if len(keep) > 0 {
+		wanted = make(map[string]bool, len(keep))
+		for _, k := range keep {
+			wanted[k] = true
+		}
+	}
+	for _, h := range r.Headers() {
+		k := strings.ToLower(h[0])
+		switch k {
+		case ":method":
+			in.Request.Method = h[1]
+		case ":path":
+			in.Request.Path = h[1]
+		case ":authority", "host":
+			in.Request.Host = h[1]
+		}
+		if strings.HasPrefix(k, ":") || (wanted == nil && sensitive[k]) || (wanted != nil && !wanted[k]) {
+			continue
+		}
+		if prev, ok := in.Request.Headers[k]; ok {
+			in.Request.Headers[k] = prev + "," + h[1]
+		} else {
+			in.Request.Headers[k] = h[1]
+		}
+	}
+	if i := strings.IndexByte(in.Request.Path, '?'); i >= 0 {
+		if q, err := url.ParseQuery(in.Request.Path[i+1:]); err == nil {
+			for k, v := range q {
+				in.Request.Query[k] = strings.Join(v, ",")
+			}
+		}
+		in.Request.Path = in.Request.Path[:i]
+	}
+	in.Request.Time = now.UTC().Format(time.RFC3339Nano)
+
+	if b, ok := r.Property("connection", "uri_san_peer_certificate"); ok && len(b) > 0 {
+		in.Source.Principal = string(b)
+		in.Source.Namespace = spiffeNamespace(string(b))
+	}
+	if b, ok := r.Property("source", "address"); ok {
+		in.Source.IP = hostOnly(string(b))
+	}
+	if b, ok := r.Property("connection", "mtls"); ok && len(b) == 1 {
+		in.Connection.MTLS = b[0] == 1
+	}
+	if b, ok := r.Property("destination", "port"); ok {
+		in.Destination.Port = decodePort(b)
+	}
+	in.Destination.Service = hostOnly(in.Request.Host)
+	if b, ok := r.Property("destination", "service"); ok && len(b) > 0 {
+		in.Destination.Service = string(b)
+	}
+	if b, ok := r.Property("request", "auth", "principal"); ok && len(b) > 0 {
+		in.Request.Auth = &auth{Principal: string(b)}
+		if c, ok := r.Property("request", "auth", "claims"); ok {
+			in.Request.Auth.Claims = decodeClaims(c)
+		}
+	}
+	return in
+}
+
+// spiffeNamespace returns <ns> from spiffe://<td>/ns/<ns>/sa/<sa>.
+func spiffeNamespace(id string) string {
+	rest, ok := strings.CutPrefix(id, "spiffe://")
+	if !ok {
+		return ""
+	}
+	parts := strings.Split(rest, "/")
+	for i := 1; i+1 < len(parts); i++ {
+		if parts[i] == "ns" {
+			return parts[i+1]
+		}
+	}
+	return ""
+}
+
+// hostOnly strips a port from host:port, keeping IPv6 literals whole.
+func hostOnly(s string) string {
+	if strings.HasPrefix(s, "[") {
+		if i := strings.IndexByte(s, ']'); i > 0 {
+			return s[1:i]
+		}
+		return s
+	}
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && strings.Count(s, ":") == 1 {
+		return s[:i]
+	}
+	return s
+}
+
+// decodePort accepts the property as 8 little-endian bytes (Envoy's int
+// encoding) or as decimal text.
+func decodePort(b []byte) int {
+	if len(b) == 8 {
+		return int(binary.LittleEndian.Uint64(b))
+	}
+	n, _ := strconv.Atoi(string(b))
+	return n
+}
+
+// decodeClaims parses the JWT claims the proxy's jwt_authn filter verified.
+func decodeClaims(b []byte) map[string]any {
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m
+}

@@ -1,0 +1,155 @@
+// Command authz is Mixer's Check inside the proxy: for each request it builds
+// the attribute set (who is calling, what they ask for, over what kind of
+// connection), asks the policy evaluator the host exposes as a foreign
+// function, and lets the request through, or answers it with the policy's
+// denial. It runs in Istio's AUTHZ phase.
+//
+// Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o authz.wasm .
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/wasmesh/wasmesh/sdk/proxywasm"
+)
+
+func main() {}
+
+func init() { proxywasm.SetVMContext(&vm{}) }
+
+type vm struct{ types.DefaultVMContext }
+
+func (*vm) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
+
+type plugin struct {
+	types.DefaultPluginContext
+	cfg                               config
+	allowed, denied, failed, cacheHit proxywasm.MetricCounter
+}
+
+func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
+	b, err := proxywasm.GetPluginConfiguration()
+	if err != nil {
+		proxywasm.LogCriticalf("authz: reading plugin configuration: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	if p.cfg, err = parseConfig(b); err != nil {
+		proxywasm.LogCritical(err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	p.allowed = proxywasm.DefineCounterMetric(metricName("allow", p.cfg.Policy))
+	p.denied = proxywasm.DefineCounterMetric(metricName("deny", p.cfg.Policy))
+	p.failed = proxywasm.DefineCounterMetric(metricName("error", p.cfg.Policy))
+	p.cacheHit = proxywasm.DefineCounterMetric(fmt.Sprintf(`wasmesh_authz_cache_hits_total{policy=%q}`, p.cfg.Policy))
+	return types.OnPluginStartStatusOK
+}
+
+func metricName(result, policy string) string {
+	return fmt.Sprintf(`wasmesh_authz_decisions_total{policy=%q,decision=%q}`, policy, result)
+}
+
+func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{p: p} }
+
+type stream struct {
+	types.DefaultHttpContext
+	p *plugin
+}
+
+func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
+	d, err := s.p.check(hostRequest{})
+	if err != nil {
+		s.p.failed.Increment(1)
+		proxywasm.LogWarnf("authz: policy %q: %v", s.p.cfg.Policy, err)
+		if s.p.cfg.FailOpen {
+			return types.ActionContinue
+		}
+		s.reply(s.p.cfg.ErrorStatus, "policy check failed\n", nil, "evaluation error")
+		return types.ActionPause
+	}
+	if d.Cached {
+		s.p.cacheHit.Increment(1)
+	}
+	if d.Allow {
+		s.p.allowed.Increment(1)
+		return types.ActionContinue
+	}
+	s.p.denied.Increment(1)
+	status := d.Status
+	if status == 0 {
+		status = s.p.cfg.DenyStatus
+	}
+	body := d.Body
+	if body == "" {
+		body = "RBAC: access denied"
+		if d.Reason != "" {
+			body += ": " + d.Reason
+		}
+		body += "\n"
+	}
+	s.reply(status, body, d.Headers, d.Reason)
+	return types.ActionPause
+}
+
+func (s *stream) reply(status int, body string, headers map[string]string, reason string) {
+	hs := make([][2]string, 0, len(headers)+2)
+	hs = append(hs, [2]string{"content-type", "text/plain"})
+	if reason != "" {
+		hs = append(hs, [2]string{"x-wasmesh-authz-reason", reason})
+	}
+	for k, v := range headers {
+		hs = append(hs, [2]string{k, v})
+	}
+	if err := proxywasm.SendHttpResponse(uint32(status), hs, []byte(body), -1); err != nil {
+		proxywasm.LogErrorf("authz: sending local response: %v", err)
+	}
+}
+
+// check asks the evaluator about one request.
+func (p *plugin) check(r request) (decision, error) {
+	args, err := json.Marshal(evalArgs{
+		Policy:     p.cfg.Policy,
+		Entrypoint: p.cfg.Entrypoint,
+		Input:      buildInput(r, p.cfg.Headers, now()),
+	})
+	if err != nil {
+		return decision{}, fmt.Errorf("encoding input: %w", err)
+	}
+	out, err := proxywasm.CallForeignFunction(p.cfg.Function, args)
+	if err != nil {
+		return decision{}, fmt.Errorf("calling %s: %w", p.cfg.Function, err)
+	}
+	return parseDecision(out)
+}
+
+// evalArgs is the foreign function's argument.
+type evalArgs struct {
+	Policy     string `json:"policy"`
+	Entrypoint string `json:"entrypoint,omitempty"`
+	Input      input  `json:"input"`
+}
+
+func now() time.Time {
+	if ns, err := proxywasm.GetCurrentTimeNanoseconds(); err == nil {
+		return time.Unix(0, int64(ns))
+	}
+	return time.Now()
+}
+
+// hostRequest reads the current stream through the host.
+type hostRequest struct{}
+
+func (hostRequest) Headers() [][2]string {
+	hs, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		proxywasm.LogWarnf("authz: reading request headers: %v", err)
+	}
+	return hs
+}
+
+func (hostRequest) Property(path ...string) ([]byte, bool) {
+	b, err := proxywasm.GetProperty(path)
+	return b, err == nil
+}
