@@ -1,0 +1,65 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/wasmesh/wasmesh/wasm/abi"
+)
+
+// ForeignFunc is a host function a guest calls by name with
+// proxy_call_foreign_function. Its error reaches the guest as
+// INTERNAL_FAILURE, or NOT_FOUND if it wraps ErrForeignNotFound.
+type ForeignFunc func(ctx context.Context, args []byte) ([]byte, error)
+
+// ErrForeignNotFound lets a ForeignFunc answer NOT_FOUND.
+var ErrForeignNotFound = errors.New("host: foreign function result not found")
+
+// ForeignRegistry holds the foreign functions the proxy offers guests.
+type ForeignRegistry struct {
+	mu  sync.RWMutex
+	fns map[string]ForeignFunc
+}
+
+// NewForeignRegistry returns an empty registry.
+func NewForeignRegistry() *ForeignRegistry { return &ForeignRegistry{fns: map[string]ForeignFunc{}} }
+
+// Register adds (or replaces) the function called name.
+func (r *ForeignRegistry) Register(name string, f ForeignFunc) {
+	r.mu.Lock()
+	r.fns[name] = f
+	r.mu.Unlock()
+}
+
+func (r *ForeignRegistry) lookup(name string) (ForeignFunc, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	f, ok := r.fns[name]
+	return f, ok
+}
+
+func foreignFuncs() []hostFunc {
+	return []hostFunc{
+		{"proxy_call_foreign_function", i32s(6), func(in *instance, s []uint64) abi.Status {
+			name, ok1 := readString(in.mem, uint32(s[0]), uint32(s[1]))
+			args, ok2 := readCopy(in.mem, uint32(s[2]), uint32(s[3]))
+			if !ok1 || !ok2 || !guestRange(in.mem.Size(), uint32(s[4]), 4) || !guestRange(in.mem.Size(), uint32(s[5]), 4) {
+				return abi.StatusInvalidMemoryAccess
+			}
+			f, ok := in.p.h.cfg.Foreign.lookup(name)
+			if !ok {
+				return abi.StatusNotFound
+			}
+			out, err := f(in.p.ctx, args)
+			if errors.Is(err, ErrForeignNotFound) {
+				return abi.StatusNotFound
+			}
+			if err != nil {
+				in.p.log.Warn("host: foreign function failed", "name", name, "err", err)
+				return abi.StatusInternalFailure
+			}
+			return in.returnBytes(out, uint32(s[4]), uint32(s[5]))
+		}},
+	}
+}

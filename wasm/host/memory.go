@@ -1,0 +1,91 @@
+package host
+
+import (
+	"encoding/binary"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmesh/wasmesh/wasm/abi"
+)
+
+// guestRange checks that [ptr, ptr+size) lies inside a memory of memSize
+// bytes, without overflow. Every guest pointer goes through it.
+func guestRange(memSize, ptr, size uint32) bool {
+	return uint64(ptr)+uint64(size) <= uint64(memSize)
+}
+
+// view returns the guest bytes [ptr, ptr+size) without copying; the view is
+// invalid after the guest runs again (its memory may move on growth).
+func view(mem api.Memory, ptr, size uint32) ([]byte, bool) {
+	if size == 0 {
+		return nil, true
+	}
+	if !guestRange(mem.Size(), ptr, size) {
+		return nil, false
+	}
+	return mem.Read(ptr, size)
+}
+
+// readCopy copies guest bytes into a new slice.
+func readCopy(mem api.Memory, ptr, size uint32) ([]byte, bool) {
+	b, ok := view(mem, ptr, size)
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), b...), true
+}
+
+func readString(mem api.Memory, ptr, size uint32) (string, bool) {
+	b, ok := view(mem, ptr, size)
+	return string(b), ok
+}
+
+func writeU32(mem api.Memory, ptr, v uint32) bool {
+	if !guestRange(mem.Size(), ptr, 4) {
+		return false
+	}
+	return mem.WriteUint32Le(ptr, v)
+}
+
+func writeU64(mem api.Memory, ptr uint32, v uint64) bool {
+	if !guestRange(mem.Size(), ptr, 8) {
+		return false
+	}
+	return mem.WriteUint64Le(ptr, v)
+}
+
+// returnBytes hands data to the guest: it allocates guest memory with the
+// guest's allocator, copies data in and writes the pointer and size to the
+// guest's out-parameters. Empty data returns pointer 0 and size 0.
+func (in *instance) returnBytes(data []byte, ptrPtr, sizePtr uint32) abi.Status {
+	mem := in.mem
+	// Check the out-parameters before calling into the guest.
+	if !guestRange(mem.Size(), ptrPtr, 4) || !guestRange(mem.Size(), sizePtr, 4) {
+		return abi.StatusInvalidMemoryAccess
+	}
+	var ptr uint32
+	if len(data) > 0 {
+		if uint64(len(data)) > uint64(mem.Size()) {
+			// Cannot fit even after the guest grows a little; refuse early.
+			if uint64(len(data)) > uint64(in.p.cfg.MemoryLimitPages)*65536 {
+				return abi.StatusInvalidMemoryAccess
+			}
+		}
+		st := [1]uint64{uint64(len(data))}
+		if err := in.rt.Call(in.fns[cbMalloc], 0, st[:]); err != nil {
+			in.fail(err)
+			return abi.StatusInternalFailure
+		}
+		ptr = uint32(st[0])
+		if ptr == 0 || !in.mem.Write(ptr, data) {
+			return abi.StatusInvalidMemoryAccess
+		}
+	}
+	if !writeU32(mem, ptrPtr, ptr) || !writeU32(mem, sizePtr, uint32(len(data))) {
+		return abi.StatusInvalidMemoryAccess
+	}
+	return abi.StatusOK
+}
+
+// le32 reads a little-endian u32 (used by decoders over copied bytes).
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }

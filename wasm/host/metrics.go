@@ -1,0 +1,217 @@
+package host
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmesh/wasmesh/wasm/abi"
+)
+
+// histogramBuckets are the upper bounds of every histogram (Envoy's defaults).
+var histogramBuckets = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
+
+// Metrics are the guests' counters, gauges and histograms, host-wide and
+// keyed by name: instances (and plugins) defining the same name and type share
+// one metric.
+type Metrics struct {
+	mu     sync.RWMutex
+	byName map[string]*metric
+	byID   []*metric // id-1
+}
+
+type metric struct {
+	name    string
+	id      uint32
+	typ     abi.MetricType
+	value   atomic.Uint64 // counter, or gauge as int64 bits
+	buckets []atomic.Uint64
+	count   atomic.Uint64
+	sum     atomic.Uint64 // float64 bits
+}
+
+func newMetrics() *Metrics { return &Metrics{byName: map[string]*metric{}} }
+
+// define returns the id of the metric with this name, creating it. The same
+// name with another type is BAD_ARGUMENT.
+func (m *Metrics) define(t abi.MetricType, name string) (uint32, abi.Status) {
+	if t > abi.MetricHistogram || name == "" {
+		return 0, abi.StatusBadArgument
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.byName[name]; ok {
+		if e.typ != t {
+			return 0, abi.StatusBadArgument
+		}
+		return e.id, abi.StatusOK
+	}
+	e := &metric{name: name, typ: t, id: uint32(len(m.byID) + 1)}
+	if t == abi.MetricHistogram {
+		e.buckets = make([]atomic.Uint64, len(histogramBuckets))
+	}
+	m.byName[name] = e
+	m.byID = append(m.byID, e)
+	return e.id, abi.StatusOK
+}
+
+func (m *Metrics) get(id uint32) *metric {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if id == 0 || int(id) > len(m.byID) {
+		return nil
+	}
+	return m.byID[id-1]
+}
+
+func (m *Metrics) record(id uint32, v uint64) abi.Status {
+	e := m.get(id)
+	switch {
+	case e == nil:
+		return abi.StatusNotFound
+	case e.typ == abi.MetricCounter:
+		e.value.Add(v)
+	case e.typ == abi.MetricGauge:
+		e.value.Store(v)
+	default:
+		f := float64(v)
+		if i, _ := slices.BinarySearch(histogramBuckets, f); i < len(histogramBuckets) {
+			e.buckets[i].Add(1)
+		}
+		e.count.Add(1)
+		for {
+			old := e.sum.Load()
+			if e.sum.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+f)) {
+				break
+			}
+		}
+	}
+	return abi.StatusOK
+}
+
+func (m *Metrics) increment(id uint32, delta int64) abi.Status {
+	e := m.get(id)
+	switch {
+	case e == nil:
+		return abi.StatusNotFound
+	case e.typ == abi.MetricCounter:
+		if delta < 0 {
+			return abi.StatusBadArgument
+		}
+		e.value.Add(uint64(delta))
+	case e.typ == abi.MetricGauge:
+		e.value.Add(uint64(delta))
+	default:
+		return abi.StatusBadArgument
+	}
+	return abi.StatusOK
+}
+
+func (m *Metrics) value(id uint32) (uint64, abi.Status) {
+	e := m.get(id)
+	switch {
+	case e == nil:
+		return 0, abi.StatusNotFound
+	case e.typ == abi.MetricHistogram:
+		return 0, abi.StatusBadArgument
+	}
+	return e.value.Load(), abi.StatusOK
+}
+
+// promName maps a metric name to a valid Prometheus name: characters other
+// than [a-zA-Z0-9_:] become '_', and a leading digit gets a '_' prefix.
+func promName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	if len(b) > 0 && b[0] >= '0' && b[0] <= '9' {
+		return "_" + string(b)
+	}
+	return string(b)
+}
+
+// WritePrometheus writes every metric in the Prometheus text format (0.0.4),
+// sorted by name.
+func (m *Metrics) WritePrometheus(w io.Writer) error {
+	m.mu.RLock()
+	ms := slices.Clone(m.byID)
+	m.mu.RUnlock()
+	slices.SortFunc(ms, func(a, b *metric) int { return compareStrings(promName(a.name), promName(b.name)) })
+	bw := bufio.NewWriter(w)
+	for _, e := range ms {
+		n := promName(e.name)
+		switch e.typ {
+		case abi.MetricCounter:
+			fmt.Fprintf(bw, "# TYPE %s counter\n%s %d\n", n, n, e.value.Load())
+		case abi.MetricGauge:
+			fmt.Fprintf(bw, "# TYPE %s gauge\n%s %d\n", n, n, int64(e.value.Load()))
+		default:
+			fmt.Fprintf(bw, "# TYPE %s histogram\n", n)
+			var cum uint64
+			for i, le := range histogramBuckets {
+				cum += e.buckets[i].Load()
+				fmt.Fprintf(bw, "%s_bucket{le=\"%s\"} %d\n", n, strconv.FormatFloat(le, 'g', -1, 64), cum)
+			}
+			count := e.count.Load()
+			fmt.Fprintf(bw, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %s\n%s_count %d\n", n, count, n,
+				strconv.FormatFloat(math.Float64frombits(e.sum.Load()), 'g', -1, 64), n, count)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("host: write metrics: %w", err)
+	}
+	return nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func metricFuncs() []hostFunc {
+	mx := func(in *instance) *Metrics { return in.p.h.metrics }
+	return []hostFunc{
+		{"proxy_define_metric", i32s(4), func(in *instance, s []uint64) abi.Status {
+			name, ok := readString(in.mem, uint32(s[1]), uint32(s[2]))
+			if !ok || !guestRange(in.mem.Size(), uint32(s[3]), 4) {
+				return abi.StatusInvalidMemoryAccess
+			}
+			id, st := mx(in).define(abi.MetricType(uint32(s[0])), name)
+			if st == abi.StatusOK {
+				writeU32(in.mem, uint32(s[3]), id)
+			}
+			return st
+		}},
+		{"proxy_record_metric", []api.ValueType{api.ValueTypeI32, api.ValueTypeI64}, func(in *instance, s []uint64) abi.Status {
+			return mx(in).record(uint32(s[0]), s[1])
+		}},
+		{"proxy_increment_metric", []api.ValueType{api.ValueTypeI32, api.ValueTypeI64}, func(in *instance, s []uint64) abi.Status {
+			return mx(in).increment(uint32(s[0]), int64(s[1]))
+		}},
+		{"proxy_get_metric", i32s(2), func(in *instance, s []uint64) abi.Status {
+			if !guestRange(in.mem.Size(), uint32(s[1]), 8) {
+				return abi.StatusInvalidMemoryAccess
+			}
+			v, st := mx(in).value(uint32(s[0]))
+			if st == abi.StatusOK {
+				writeU64(in.mem, uint32(s[1]), v)
+			}
+			return st
+		}},
+	}
+}

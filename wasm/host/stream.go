@@ -1,0 +1,163 @@
+package host
+
+import (
+	"github.com/wasmesh/wasmesh/wasm/abi"
+)
+
+// streamState is a context's data: the root context has only props set by
+// the guest; stream contexts hold the proxy's headers and bodies.
+type streamState struct {
+	id    uint32
+	props Properties
+	cb    StreamCallbacks
+	// setProps holds values from proxy_set_property, keyed by encoded path.
+	setProps map[string][]byte
+
+	reqHeaders, reqTrailers, respHeaders, respTrailers *Headers
+	reqBody, respBody, downData, upData                *[]byte
+	local                                              *LocalResponse
+	responseSent                                       bool // local replies are refused after this
+	awaitingDone                                       bool // proxy_on_done returned false
+}
+
+// stream is the common part of HTTP and TCP streams: one context on one
+// instance for the stream's life.
+type stream struct {
+	p        *Plugin
+	in       *instance
+	st       *streamState
+	err      error // set when the stream has no usable instance
+	released bool
+}
+
+func (p *Plugin) newStream(props Properties, cb StreamCallbacks) stream {
+	s := stream{p: p, st: &streamState{props: props, cb: cb}}
+	in := p.pool.acquire()
+	if in == nil {
+		s.err = ErrNoInstance
+		return s
+	}
+	s.in = in
+	in.mu.Lock()
+	if in.dead.Load() {
+		s.err = in.deadErr
+	} else {
+		s.st.id = in.nextID
+		in.nextID++
+		in.contexts[s.st.id] = s.st
+		in.effective, in.active = s.st.id, s.st
+		if _, err := in.call(cbContextCreate, uint64(s.st.id), rootContextID); err != nil {
+			s.err = err
+		}
+	}
+	pending := in.takePending()
+	in.mu.Unlock()
+	in.runPending(pending)
+	return s
+}
+
+// run calls a stream callback returning an action, under the instance lock,
+// and turns failures into the plugin's fail-strategy result.
+func (s *stream) run(cb int, setup func(*streamState), args ...uint64) Result {
+	if s.err != nil || s.released {
+		return s.failResult()
+	}
+	in := s.in
+	in.mu.Lock()
+	if in.dead.Load() {
+		s.err = in.deadErr
+		in.mu.Unlock()
+		return s.failResult()
+	}
+	setup(s.st)
+	args[0] = uint64(s.st.id)
+	in.effective, in.active = s.st.id, s.st
+	r, err := in.call(cb, args...)
+	var res Result
+	if err != nil {
+		s.err = err
+	} else {
+		res.Action = abi.Action(r)
+		if res.Action != abi.ActionPause {
+			res.Action = abi.ActionContinue
+		}
+		if s.st.local != nil {
+			res.Local, s.st.local = s.st.local, nil
+			s.st.responseSent = true
+		}
+		if in.needReset {
+			in.needReset = false
+			in.p.pool.succeeded(in)
+		}
+	}
+	in.active = nil
+	pending := in.takePending()
+	in.mu.Unlock()
+	in.runPending(pending)
+	if err != nil {
+		return s.failResult()
+	}
+	return res
+}
+
+// failResult is the fail strategy's answer for a stream whose guest failed.
+func (s *stream) failResult() Result {
+	err := s.err
+	if err == nil {
+		err = ErrInstanceFailed
+	}
+	if s.p.cfg.Fail == FailOpen {
+		return Result{Action: abi.ActionContinue, Err: err}
+	}
+	return Result{
+		Action: abi.ActionPause,
+		Err:    err,
+		Local: &LocalResponse{
+			Status:     503,
+			Headers:    []abi.Pair{{Key: "content-type", Value: "text/plain"}},
+			Body:       []byte("wasm plugin " + s.p.cfg.Name + " failed; request denied (fail_close)\n"),
+			Details:    "wasm_fail_close",
+			GRPCStatus: 14, // UNAVAILABLE
+		},
+	}
+}
+
+// done runs proxy_on_done, then proxy_on_log and proxy_on_delete (at once,
+// or after the guest calls proxy_done), and releases the instance.
+func (s *stream) done() {
+	if s.released {
+		return
+	}
+	s.released = true
+	in := s.in
+	if in == nil {
+		return
+	}
+	in.mu.Lock()
+	if s.err == nil && !in.dead.Load() {
+		in.effective, in.active = s.st.id, nil
+		ok, err := in.callBool(cbDone, uint64(s.st.id))
+		if err == nil {
+			if ok {
+				in.finish(s.st)
+			} else {
+				s.st.awaitingDone = true
+			}
+		}
+	}
+	pending := in.takePending()
+	in.mu.Unlock()
+	in.runPending(pending)
+	in.p.pool.release(in)
+}
+
+// finish calls proxy_on_log and proxy_on_delete and forgets the context.
+// Caller holds mu.
+func (in *instance) finish(st *streamState) {
+	in.effective = st.id
+	if _, err := in.call(cbLog, uint64(st.id)); err == nil {
+		_, _ = in.call(cbDelete, uint64(st.id))
+	}
+	delete(in.contexts, st.id)
+	in.effective = rootContextID
+}
