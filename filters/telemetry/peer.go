@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// peerHeader carries one sidecar's workload metadata to the other end of a
+// request (on the request from the client side, on the response from the
+// server side), so that both ends report the same labels. Istio does the
+// same with x-envoy-peer-metadata; ours is base64 JSON of peerInfo.
+const peerHeader = "x-wasmesh-peer-metadata"
+
+// maxPeerHeader bounds what a peer can make us decode.
+const maxPeerHeader = 4096
+
+// peerInfo is what a sidecar tells its peer about its workload.
+type peerInfo struct {
+	Workload  string `json:"workload,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	App       string `json:"app,omitempty"`
+	Version   string `json:"version,omitempty"`
+	Service   string `json:"service,omitempty"` // canonical service
+	Revision  string `json:"revision,omitempty"`
+	Cluster   string `json:"cluster,omitempty"`
+}
+
+func (p peerInfo) encode() string {
+	b, _ := json.Marshal(p)
+	return base64.RawStdEncoding.EncodeToString(b)
+}
+
+var errPeerHeader = errors.New("telemetry: bad peer metadata header")
+
+// decodePeer parses a peer's header. Bad input is an error, never a panic:
+// the header comes from the network.
+func decodePeer(s string) (peerInfo, error) {
+	var p peerInfo
+	if len(s) > maxPeerHeader {
+		return p, fmt.Errorf("%w: %d bytes is over %d", errPeerHeader, len(s), maxPeerHeader)
+	}
+	b, err := base64.RawStdEncoding.DecodeString(s)
+	if err != nil {
+		if b, err = base64.StdEncoding.DecodeString(s); err != nil {
+			return p, fmt.Errorf("%w: %v", errPeerHeader, err)
+		}
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return p, fmt.Errorf("%w: %v", errPeerHeader, err)
+	}
+	return p, nil
+}
