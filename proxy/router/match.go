@@ -29,28 +29,31 @@ func SelectVirtualHost(rc *config.RouteConfig, host string) *config.VirtualHost 
 		return nil
 	}
 	host = strings.ToLower(host)
-	if vh := selectVH(rc, host); vh != nil {
+	vh, star := selectVH(rc, host)
+	if vh != nil && !star {
 		return vh
 	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
-		return selectVH(rc, h)
+		if v2, _ := selectVH(rc, h); v2 != nil {
+			return v2
+		}
 	}
-	return nil
+	return vh
 }
 
-func selectVH(rc *config.RouteConfig, host string) *config.VirtualHost {
-	var suffix, prefix, star *config.VirtualHost
+func selectVH(rc *config.RouteConfig, host string) (vh *config.VirtualHost, star bool) {
+	var suffix, prefix, starVH *config.VirtualHost
 	suffixLen, prefixLen := -1, -1
 	for i := range rc.VirtualHosts {
-		vh := &rc.VirtualHosts[i]
+		vh = &rc.VirtualHosts[i]
 		for _, d := range vh.Domains {
 			switch {
 			case d == "*":
-				if star == nil {
-					star = vh
+				if starVH == nil {
+					starVH = vh
 				}
 			case d == host:
-				return vh
+				return vh, false
 			case strings.HasPrefix(d, "*"):
 				if len(d) > suffixLen && strings.HasSuffix(host, d[1:]) && len(host) > len(d)-1 {
 					suffix, suffixLen = vh, len(d)
@@ -64,11 +67,11 @@ func selectVH(rc *config.RouteConfig, host string) *config.VirtualHost {
 	}
 	switch {
 	case suffix != nil:
-		return suffix
+		return suffix, false
 	case prefix != nil:
-		return prefix
+		return prefix, false
 	}
-	return star
+	return starVH, true
 }
 
 // SelectRoute returns the first route of vh that matches req, or nil.
