@@ -72,7 +72,10 @@ func decodeSotw(typeURL string, in []*anypb.Any, keep func(string) bool) (map[st
 // resource without a body (a TTL heartbeat) keeps its current value.
 func mergeDelta(base map[string]proto.Message, baseVers map[string]string, resp *discoveryv3.DeltaDiscoveryResponse, keep func(string) bool) (map[string]proto.Message, map[string]string, error) {
 	typeURL := resp.GetTypeUrl()
-	res, vers := maps.Clone(base), maps.Clone(baseVers)
+	res := make(map[string]proto.Message, len(base)+len(resp.GetResources()))
+	vers := make(map[string]string, len(base)+len(resp.GetResources()))
+	maps.Copy(res, base)
+	maps.Copy(vers, baseVers)
 	seen := make(map[string]bool, len(resp.GetResources()))
 	for i, r := range resp.GetResources() {
 		if r.GetResource() == nil {
