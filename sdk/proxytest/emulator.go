@@ -30,7 +30,8 @@ type HostEmulator interface {
 	CallOnHttpCallResponse(calloutID uint32, headers [][2]string, trailers [][2]string, body []byte)
 
 	// GetCounterMetric, GetGaugeMetric and GetHistogramMetric return a
-	// metric's value by name.
+	// metric's value by name; a histogram's value is the sum of its
+	// observations.
 	GetCounterMetric(name string) (uint64, error)
 	GetGaugeMetric(name string) (uint64, error)
 	GetHistogramMetric(name string) (uint64, error)

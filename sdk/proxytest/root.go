@@ -161,12 +161,21 @@ func (e *hostEmulator) metric(id uint32) *metric {
 	return e.metrics[id-1]
 }
 
+// RecordMetric adds to a counter, sets a gauge and observes a histogram, as
+// Envoy does.
 func (e *hostEmulator) RecordMetric(id uint32, value uint64) abi.Status {
 	m := e.metric(id)
 	if m == nil {
 		return abi.StatusNotFound
 	}
-	m.value = value
+	switch m.kind {
+	case abi.MetricCounter:
+		m.value += value
+	case abi.MetricGauge:
+		m.value = value
+	default:
+		m.value += value // a histogram keeps the sum of its observations
+	}
 	return abi.StatusOK
 }
 
@@ -183,10 +192,14 @@ func (e *hostEmulator) IncrementMetric(id uint32, delta int64) abi.Status {
 	return abi.StatusOK
 }
 
+// GetMetric reads counters and gauges; histograms have no single value.
 func (e *hostEmulator) GetMetric(id uint32) (uint64, abi.Status) {
 	m := e.metric(id)
-	if m == nil {
+	switch {
+	case m == nil:
 		return 0, abi.StatusNotFound
+	case m.kind == abi.MetricHistogram:
+		return 0, abi.StatusBadArgument
 	}
 	return m.value, abi.StatusOK
 }
