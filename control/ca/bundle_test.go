@@ -1,0 +1,104 @@
+package ca
+
+import (
+	"bytes"
+	"testing"
+	"time"
+)
+
+func TestRotateRoot(t *testing.T) {
+	dir := t.TempDir()
+	c := newTestCA(t, Config{Dir: dir})
+	events, cancel := c.Subscribe()
+	defer cancel()
+	csr, _ := makeCSR(t, []string{webID})
+	before, err := c.Sign(csr, web, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldRoot := c.Bundle()[0]
+
+	if err := c.RotateRoot(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-events:
+	default:
+		t.Fatal("no change event after a root rotation")
+	}
+	bundle := c.Bundle()
+	if len(bundle) != 2 || !bytes.Equal(bundle[1].Raw, oldRoot.Raw) || bytes.Equal(bundle[0].Raw, oldRoot.Raw) {
+		t.Fatalf("bundle after rotation: %d roots, want new then old", len(bundle))
+	}
+	after, err := c.Sign(csr, web, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newCerts, newRoots := parseChain(t, after)
+	if path := verifyChain(t, newCerts, bundle[:1]); !bytes.Equal(path[len(path)-1].Raw, bundle[0].Raw) {
+		t.Fatal("new leaf is not signed by the new root")
+	}
+	if len(newRoots) != 2 {
+		t.Fatalf("response bundle has %d roots, want both during the overlap", len(newRoots))
+	}
+	oldCerts, _ := parseChain(t, before)
+	verifyChain(t, oldCerts, newRoots) // an old leaf still verifies against the new bundle
+
+	// A restart keeps the new root and the overlap.
+	c2 := newTestCA(t, Config{Dir: dir})
+	if !bytes.Equal(c2.BundlePEM(), c.BundlePEM()) {
+		t.Fatal("bundle differs after a restart")
+	}
+
+	// After the overlap the old root leaves the bundle.
+	if err := c.RotateRoot(time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if n := len(c.Bundle()); n != 2 {
+		t.Fatalf("bundle has %d roots, want the newest and the one retired an hour ahead", n)
+	}
+}
+
+func TestRevoke(t *testing.T) {
+	dir := t.TempDir()
+	c := newTestCA(t, Config{Dir: dir})
+	events, cancel := c.Subscribe()
+	defer cancel()
+	csr, _ := makeCSR(t, []string{webID})
+	chain, err := c.Sign(csr, web, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, _ := parseChain(t, chain)
+	serial := certs[0].SerialNumber
+
+	if err := c.Revoke("00:" + SerialString(serial)); err != nil {
+		t.Fatal(err)
+	}
+	<-events
+	if !c.IsRevoked("", serial) {
+		t.Fatal("serial not revoked")
+	}
+	if _, err := c.Sign(csr, web, 0); err != nil {
+		t.Fatalf("revoking a serial should not block the identity: %v", err)
+	}
+	if err := c.Revoke(webID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Sign(csr, web, 0); err == nil {
+		t.Fatal("a revoked identity got a certificate")
+	}
+	for _, bad := range []string{"", "xyz", "spiffe://", "spiffe://td:80/x", "0"} {
+		if err := c.Revoke(bad); err == nil {
+			t.Errorf("Revoke(%q) accepted", bad)
+		}
+	}
+	want := Revocations{Serials: []string{SerialString(serial)}, IDs: []string{webID}}
+	c2 := newTestCA(t, Config{Dir: dir})
+	for _, got := range []Revocations{c.Revocations(), c2.Revocations()} {
+		if len(got.Serials) != 1 || got.Serials[0] != want.Serials[0] || len(got.IDs) != 1 || got.IDs[0] != webID {
+			t.Fatalf("revocations %+v, want %+v", got, want)
+		}
+	}
+}
