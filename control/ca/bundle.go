@@ -19,7 +19,8 @@ const (
 )
 
 // Bundle returns the trusted roots: the current root(s), the signing root
-// first, then the roots retired less than their overlap period ago.
+// first, then a staged root, then the roots retired less than their overlap
+// period ago.
 func (c *CA) Bundle() []*x509.Certificate {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -31,6 +32,9 @@ func (c *CA) BundlePEM() []byte { return certsPEM(c.Bundle()) }
 
 func (c *CA) bundleLocked(now time.Time) []*x509.Certificate {
 	out := append([]*x509.Certificate(nil), c.signer.roots...)
+	if c.staged != nil {
+		out = append(out, c.staged.cert)
+	}
 	for _, r := range c.retired {
 		if now.Before(r.until) {
 			out = append(out, r.cert)
@@ -39,22 +43,48 @@ func (c *CA) bundleLocked(now time.Time) []*x509.Certificate {
 	return out
 }
 
-// RotateRoot replaces the self-signed root with a new one. The old root stays
-// in the bundle for overlap (at least the maximum leaf lifetime, so every
-// certificate it signed expires before it stops being trusted); 0 means the
-// maximum leaf lifetime. New leaves are signed by the new root at once.
-func (c *CA) RotateRoot(overlap time.Duration) error {
+// StageRoot generates the next self-signed root and trusts it without
+// signing with it. It does nothing when a root is already staged.
+func (c *CA) StageRoot() error {
+	if c.plugin {
+		return fmt.Errorf("%w: root rotation", ErrPluginCA)
+	}
+	c.mu.Lock()
+	if c.staged != nil {
+		c.mu.Unlock()
+		return nil
+	}
+	s, err := newRoot(c.cfg.TrustDomain, c.cfg.RootTTL)
+	if err == nil {
+		err = saveRoot(c.cfg.Dir, stagedRootCertFile, stagedRootKeyFile, s)
+	}
+	if err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	c.staged = s
+	c.mu.Unlock()
+	c.log.Info("ca: staged next root", "serial", SerialString(s.cert.SerialNumber))
+	c.notify.broadcast()
+	return nil
+}
+
+// ActivateRoot makes the staged root the signing root. The old root stays
+// in the bundle for overlap; 0 means the maximum leaf lifetime, so every
+// certificate it signed expires before it stops being trusted.
+func (c *CA) ActivateRoot(overlap time.Duration) error {
 	if c.plugin {
 		return fmt.Errorf("%w: root rotation", ErrPluginCA)
 	}
 	if overlap <= 0 {
 		overlap = c.cfg.MaxTTL
 	}
-	s, err := newRoot(c.cfg.TrustDomain, c.cfg.RootTTL)
-	if err != nil {
-		return err
-	}
 	c.mu.Lock()
+	s := c.staged
+	if s == nil {
+		c.mu.Unlock()
+		return ErrNoStagedRoot
+	}
 	now := time.Now()
 	retired := []retiredRoot{{cert: c.signer.cert, until: now.Add(overlap)}}
 	for _, r := range c.retired {
@@ -62,22 +92,47 @@ func (c *CA) RotateRoot(overlap time.Duration) error {
 			retired = append(retired, r)
 		}
 	}
-	// Persist the retired roots first: a crash between the two writes leaves
-	// the old root trusted twice, never a signed leaf without its root.
-	if err := saveRetired(c.cfg.Dir, retired); err != nil {
-		c.mu.Unlock()
-		return err
+	// Persist the retired roots first and drop the staged files last: a crash
+	// in between leaves a root trusted twice, never a leaf without its root.
+	err := saveRetired(c.cfg.Dir, retired)
+	if err == nil {
+		err = saveRoot(c.cfg.Dir, rootCertFile, rootKeyFile, s)
 	}
-	if err := saveRoot(c.cfg.Dir, s); err != nil {
+	if err == nil {
+		err = removeStaged(c.cfg.Dir)
+	}
+	if err != nil {
 		c.mu.Unlock()
 		return err
 	}
 	old := c.signer.cert
-	c.signer, c.retired = s, retired
+	c.signer, c.staged, c.retired = s, nil, retired
 	c.gen++
 	c.mu.Unlock()
-	c.log.Info("ca: rotated root", "old_serial", SerialString(old.SerialNumber), "new_serial", SerialString(s.cert.SerialNumber), "old_trusted_until", now.Add(overlap))
+	c.log.Info("ca: activated root", "old_serial", SerialString(old.SerialNumber), "new_serial", SerialString(s.cert.SerialNumber), "old_trusted_until", now.Add(overlap))
 	c.notify.broadcast()
+	return nil
+}
+
+// loadStaged reads the staged root, dropping it when a crash left it equal
+// to the current root.
+func loadStaged(dir string, current *signer) (*signer, error) {
+	s, err := loadRoot(dir, stagedRootCertFile, stagedRootKeyFile)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	if s.cert.Equal(current.cert) {
+		return nil, removeStaged(dir)
+	}
+	return s, nil
+}
+
+func removeStaged(dir string) error {
+	for _, name := range []string{stagedRootCertFile, stagedRootKeyFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("ca: %w", err)
+		}
+	}
 	return nil
 }
 

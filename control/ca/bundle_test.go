@@ -2,15 +2,25 @@ package ca
 
 import (
 	"bytes"
+	"crypto/x509"
+	"errors"
 	"testing"
 	"time"
 )
 
-func TestRotateRoot(t *testing.T) {
+func TestRootRotation(t *testing.T) {
 	dir := t.TempDir()
 	c := newTestCA(t, Config{Dir: dir})
 	events, cancel := c.Subscribe()
 	defer cancel()
+	changed := func(step string) {
+		t.Helper()
+		select {
+		case <-events:
+		default:
+			t.Fatalf("no change event after %s", step)
+		}
+	}
 	csr, _ := makeCSR(t, []string{webID})
 	before, err := c.Sign(csr, web, 0)
 	if err != nil {
@@ -18,26 +28,42 @@ func TestRotateRoot(t *testing.T) {
 	}
 	oldRoot := c.Bundle()[0]
 
-	if err := c.RotateRoot(time.Hour); err != nil {
+	if err := c.ActivateRoot(0); !errors.Is(err, ErrNoStagedRoot) {
+		t.Fatalf("ActivateRoot before StageRoot: %v", err)
+	}
+	if err := c.StageRoot(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-events:
-	default:
-		t.Fatal("no change event after a root rotation")
+	changed("staging")
+	staged := c.Bundle()
+	if len(staged) != 2 || !bytes.Equal(staged[0].Raw, oldRoot.Raw) {
+		t.Fatalf("bundle after staging: %d roots, want the signing root then the staged one", len(staged))
 	}
+	mid, err := c.Sign(csr, web, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	midCerts, _ := parseChain(t, mid)
+	verifyChain(t, midCerts, []*x509.Certificate{oldRoot}) // still signed by the old root
+	// A restart keeps the staged root.
+	if !bytes.Equal(newTestCA(t, Config{Dir: dir}).BundlePEM(), c.BundlePEM()) {
+		t.Fatal("bundle differs after a restart with a staged root")
+	}
+
+	if err := c.ActivateRoot(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	changed("activation")
 	bundle := c.Bundle()
-	if len(bundle) != 2 || !bytes.Equal(bundle[1].Raw, oldRoot.Raw) || bytes.Equal(bundle[0].Raw, oldRoot.Raw) {
-		t.Fatalf("bundle after rotation: %d roots, want new then old", len(bundle))
+	if len(bundle) != 2 || !bytes.Equal(bundle[0].Raw, staged[1].Raw) || !bytes.Equal(bundle[1].Raw, oldRoot.Raw) {
+		t.Fatalf("bundle after activation: %d roots, want new then old", len(bundle))
 	}
 	after, err := c.Sign(csr, web, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	newCerts, newRoots := parseChain(t, after)
-	if path := verifyChain(t, newCerts, bundle[:1]); !bytes.Equal(path[len(path)-1].Raw, bundle[0].Raw) {
-		t.Fatal("new leaf is not signed by the new root")
-	}
+	verifyChain(t, newCerts, bundle[:1]) // signed by the new root
 	if len(newRoots) != 2 {
 		t.Fatalf("response bundle has %d roots, want both during the overlap", len(newRoots))
 	}
@@ -45,18 +71,21 @@ func TestRotateRoot(t *testing.T) {
 	verifyChain(t, oldCerts, newRoots) // an old leaf still verifies against the new bundle
 
 	// A restart keeps the new root and the overlap.
-	c2 := newTestCA(t, Config{Dir: dir})
-	if !bytes.Equal(c2.BundlePEM(), c.BundlePEM()) {
+	if !bytes.Equal(newTestCA(t, Config{Dir: dir}).BundlePEM(), c.BundlePEM()) {
 		t.Fatal("bundle differs after a restart")
 	}
 
-	// After the overlap the old root leaves the bundle.
-	if err := c.RotateRoot(time.Millisecond); err != nil {
+	// After its overlap a retired root leaves the bundle.
+	if err := c.StageRoot(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ActivateRoot(time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	if n := len(c.Bundle()); n != 2 {
-		t.Fatalf("bundle has %d roots, want the newest and the one retired an hour ahead", n)
+	got := c.Bundle()
+	if len(got) != 2 || !bytes.Equal(got[1].Raw, oldRoot.Raw) {
+		t.Fatalf("bundle has %d roots, want the newest and the first (retired for an hour)", len(got))
 	}
 }
 

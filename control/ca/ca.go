@@ -95,7 +95,8 @@ type CA struct {
 
 	mu      sync.RWMutex
 	signer  *signer
-	gen     uint64 // bumped when the signer changes
+	staged  *signer // the next root, trusted but not signing yet
+	gen     uint64  // bumped when the signer changes
 	retired []retiredRoot
 	revoked revocations
 }
@@ -120,6 +121,11 @@ func New(cfg Config, log *slog.Logger) (*CA, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !c.plugin {
+		if c.staged, err = loadStaged(cfg.Dir, c.signer); err != nil {
+			return nil, err
+		}
 	}
 	if c.retired, err = loadRetired(cfg.Dir); err != nil {
 		return nil, err

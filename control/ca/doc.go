@@ -11,4 +11,14 @@
 // own identity. The trust bundle (with an overlap period across a root
 // rotation) and the revocation list are exposed with change notifications
 // for meshd to push to proxies.
+//
+// A root rotation has two steps so that no connection fails:
+//
+//  1. StageRoot generates the next root and adds it to the bundle, trusted
+//     but not yet signing. Wait until every proxy has the new bundle.
+//  2. ActivateRoot makes the staged root sign new leaves; the old root stays
+//     trusted for the overlap, until every leaf it signed has expired.
+//     Proxies re-issue when they see the new signing root.
+//
+// Both steps persist their state in Config.Dir and notify subscribers.
 package ca

@@ -12,4 +12,6 @@ var (
 	ErrInvalidCSR = errors.New("ca: invalid csr")
 	// ErrPluginCA: the operation needs the self-signed root (a plug-in CA is rotated by replacing its files).
 	ErrPluginCA = errors.New("ca: not supported with a plug-in CA")
+	// ErrNoStagedRoot: ActivateRoot was called before StageRoot.
+	ErrNoStagedRoot = errors.New("ca: no staged root to activate")
 )

@@ -83,8 +83,8 @@ func TestPluginCAChain(t *testing.T) {
 	if len(path) != 3 || !bytes.Equal(path[1].Raw, inter.Raw) {
 		t.Fatalf("verified path has %d certificates", len(path))
 	}
-	if err := c.RotateRoot(0); !errors.Is(err, ErrPluginCA) {
-		t.Fatalf("RotateRoot on a plug-in CA: %v", err)
+	if err := c.StageRoot(); !errors.Is(err, ErrPluginCA) {
+		t.Fatalf("StageRoot on a plug-in CA: %v", err)
 	}
 }
 

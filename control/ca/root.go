@@ -17,28 +17,38 @@ import (
 	"time"
 )
 
-// Files of the self-signed root in Config.Dir.
+// Files of the self-signed root in Config.Dir, and of a staged next root.
 const (
-	rootCertFile = "root-cert.pem"
-	rootKeyFile  = "root-key.pem"
+	rootCertFile       = "root-cert.pem"
+	rootKeyFile        = "root-key.pem"
+	stagedRootCertFile = "staged-root-cert.pem"
+	stagedRootKeyFile  = "staged-root-key.pem"
 )
 
 // loadOrCreateRoot reads the self-signed root from dir, or generates one
 // (ECDSA P-256, key written 0600) when dir has none.
 func loadOrCreateRoot(dir, trustDomain string, ttl time.Duration, log *slog.Logger) (*signer, error) {
-	certPath, keyPath := filepath.Join(dir, rootCertFile), filepath.Join(dir, rootKeyFile)
+	s, err := loadRoot(dir, rootCertFile, rootKeyFile)
+	if s != nil || err != nil {
+		return s, err
+	}
+	if s, err = newRoot(trustDomain, ttl); err != nil {
+		return nil, err
+	}
+	if err := saveRoot(dir, rootCertFile, rootKeyFile, s); err != nil {
+		return nil, err
+	}
+	log.Info("ca: generated self-signed root", "dir", dir, "serial", SerialString(s.cert.SerialNumber), "not_after", s.cert.NotAfter)
+	return s, nil
+}
+
+// loadRoot reads a self-signed root and its key; (nil, nil) when neither file exists.
+func loadRoot(dir, certName, keyName string) (*signer, error) {
+	certPath, keyPath := filepath.Join(dir, certName), filepath.Join(dir, keyName)
 	certData, certErr := os.ReadFile(certPath)
 	keyData, keyErr := os.ReadFile(keyPath)
 	if errors.Is(certErr, fs.ErrNotExist) && errors.Is(keyErr, fs.ErrNotExist) {
-		s, err := newRoot(trustDomain, ttl)
-		if err != nil {
-			return nil, err
-		}
-		if err := saveRoot(dir, s); err != nil {
-			return nil, err
-		}
-		log.Info("ca: generated self-signed root", "dir", dir, "serial", SerialString(s.cert.SerialNumber), "not_after", s.cert.NotAfter)
-		return s, nil
+		return nil, nil
 	}
 	if err := errors.Join(certErr, keyErr); err != nil {
 		return nil, fmt.Errorf("ca: reading root: %w", err)
@@ -90,7 +100,7 @@ func newRoot(trustDomain string, ttl time.Duration) (*signer, error) {
 }
 
 // saveRoot writes the root's key (0600) then its certificate.
-func saveRoot(dir string, s *signer) error {
+func saveRoot(dir, certName, keyName string, s *signer) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("ca: %w", err)
 	}
@@ -99,10 +109,10 @@ func saveRoot(dir string, s *signer) error {
 		return fmt.Errorf("ca: root key: %w", err)
 	}
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := writeFileAtomic(filepath.Join(dir, rootKeyFile), keyPEM, 0o600); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, keyName), keyPEM, 0o600); err != nil {
 		return fmt.Errorf("ca: writing root key: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, rootCertFile), certPEM(s.cert), 0o644); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, certName), certPEM(s.cert), 0o644); err != nil {
 		return fmt.Errorf("ca: writing root certificate: %w", err)
 	}
 	return nil
