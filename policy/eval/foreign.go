@@ -1,0 +1,139 @@
+package eval
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strconv"
+	"sync"
+
+	"github.com/wasmesh/wasmesh/policy/cache"
+)
+
+// ForeignFuncName is the name under which the proxy exposes ForeignFunc to
+// filters (proxy_call_foreign_function).
+const ForeignFuncName = "wasmesh.policy.decide"
+
+type registered struct {
+	p     *Policy
+	keyer *cache.Keyer
+}
+
+// Set registers p under name (and under its sha256) for Decide and
+// ForeignFunc, replacing what name held. fields are the input fields the
+// policy references (from policy/compile); decisions are cached by them.
+func (e *Engine) Set(name string, p *Policy, fields cache.Fields) {
+	e.regMu.Lock()
+	defer e.regMu.Unlock()
+	names := maps.Clone(e.names)
+	if names == nil {
+		names = map[string]*registered{}
+	}
+	names[name] = &registered{p: p, keyer: cache.NewKeyer(fields)}
+	e.publish(names)
+}
+
+// Remove unregisters name.
+func (e *Engine) Remove(name string) {
+	e.regMu.Lock()
+	defer e.regMu.Unlock()
+	names := maps.Clone(e.names)
+	delete(names, name)
+	e.publish(names)
+}
+
+// publish swaps in a registry built from names; called with regMu held.
+func (e *Engine) publish(names map[string]*registered) {
+	e.names = names
+	next := make(map[string]*registered, 2*len(names))
+	for n, r := range names {
+		next[n] = r
+		next[r.p.sha] = r
+	}
+	e.registry.Store(&next)
+}
+
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// Decide evaluates the registered policy (by name or sha256) through the
+// decision cache and returns the Decision as JSON. The returned bytes may be
+// shared with the cache: do not modify them.
+func (e *Engine) Decide(ctx context.Context, policy, entrypoint string, input []byte) ([]byte, error) {
+	r, ok := (*e.registry.Load())[policy]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownPolicy, policy)
+	}
+	bp := keyBufs.Get().(*[]byte)
+	defer keyBufs.Put(bp)
+	key := append((*bp)[:0], r.p.sha...)
+	key = append(key, 0)
+	key = append(key, entrypoint...)
+	key = append(key, 0)
+	key, cacheable, err := r.keyer.AppendKey(key, input)
+	*bp = key
+	if err != nil {
+		return nil, fmt.Errorf("eval: input: %w", err)
+	}
+	if cacheable {
+		if d, ok := e.decisions.Get(key); ok {
+			return d, nil
+		}
+	}
+	res, err := r.p.Eval(ctx, entrypoint, input)
+	if err != nil {
+		return nil, err
+	}
+	d, err := DecodeDecision(res)
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("eval: encode decision: %w", err)
+	}
+	if cacheable {
+		e.decisions.Put(key, out)
+	}
+	return out, nil
+}
+
+var foreignArgs = cache.NewSelector([][]string{{"policy"}, {"entrypoint"}, {"input"}})
+
+// ForeignFunc returns the host foreign function the authz filter calls. Its
+// argument is JSON {"policy": "<name or sha256>", "entrypoint": "pkg/rule",
+// "input": {...}} and its result the Decision as JSON, served through the
+// decision cache.
+func (e *Engine) ForeignFunc() func(ctx context.Context, args []byte) ([]byte, error) {
+	return func(ctx context.Context, args []byte) ([]byte, error) {
+		var buf [3][]byte
+		vals, err := foreignArgs.Select(args, buf[:0])
+		if err != nil {
+			return nil, fmt.Errorf("eval: foreign function arguments: %w", err)
+		}
+		policy, err := jsonString(vals[0], "policy")
+		if err != nil {
+			return nil, err
+		}
+		entrypoint, err := jsonString(vals[1], "entrypoint")
+		if err != nil {
+			return nil, err
+		}
+		return e.Decide(ctx, policy, entrypoint, vals[2])
+	}
+}
+
+// jsonString decodes a raw JSON string, without allocating when it has no escapes.
+func jsonString(raw []byte, field string) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", fmt.Errorf("eval: foreign function arguments: %s must be a string", field)
+	}
+	if s, err := strconv.Unquote(string(raw)); err == nil {
+		return s, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("eval: foreign function arguments: %s: %w", field, err)
+	}
+	return s, nil
+}

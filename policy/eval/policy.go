@@ -1,0 +1,203 @@
+package eval
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// Policy is a loaded OPA Wasm policy with a pool of instances. Eval is safe
+// for concurrent use; each instance runs one evaluation at a time.
+type Policy struct {
+	e      *Engine
+	sha    string
+	mod    wazero.CompiledModule
+	env    wazero.CompiledModule
+	data   []byte
+	logger *slog.Logger
+
+	entrypoints map[string]int32
+	builtinIDs  map[string]int32
+	builtinFns  []builtinFunc // by builtin id
+
+	// pool holds one token per instance slot: an idle instance, or nil for
+	// a slot whose instance is yet to be created (or was discarded).
+	pool   chan *instance
+	closed atomic.Bool
+}
+
+// prepare creates the first instance, reads the entrypoints and builtins and
+// checks that every builtin is supported.
+func (p *Policy) prepare(ctx context.Context) error {
+	mems := p.mod.ImportedMemories()
+	minPages, limit := mems[0].Min(), p.e.cfg.MemoryLimitPages
+	if minPages > limit {
+		return fmt.Errorf("%w: needs %d memory pages, limit is %d", ErrInvalidModule, minPages, limit)
+	}
+	env, err := p.e.rt.CompileModule(ctx, envModule(minPages, limit))
+	if err != nil {
+		return fmt.Errorf("eval: env module: %w", err)
+	}
+	p.env = env
+	in, err := p.newInstance(ctx)
+	if err != nil {
+		return err
+	}
+	if err := p.readTables(ctx, in); err != nil {
+		in.close(ctx)
+		return err
+	}
+	p.pool <- in
+	for range cap(p.pool) - 1 {
+		p.pool <- nil
+	}
+	return nil
+}
+
+func (p *Policy) readTables(ctx context.Context, in *instance) error {
+	read := func(name string) (map[string]int32, error) {
+		addr, err := in.call(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		b, err := in.dumpJSON(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]int32
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrInvalidModule, name, err)
+		}
+		return m, nil
+	}
+	var err error
+	if p.entrypoints, err = read("entrypoints"); err != nil {
+		return err
+	}
+	if p.builtinIDs, err = read("builtins"); err != nil {
+		return err
+	}
+	var missing []string
+	for name, id := range p.builtinIDs {
+		fn, ok := builtins[name]
+		if !ok {
+			missing = append(missing, name)
+			continue
+		}
+		if id < 0 || id > 1<<16 {
+			return fmt.Errorf("%w: builtin id %d", ErrInvalidModule, id)
+		}
+		for int(id) >= len(p.builtinFns) {
+			p.builtinFns = append(p.builtinFns, nil)
+		}
+		p.builtinFns[id] = fn
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return &UnsupportedBuiltinError{Names: missing}
+	}
+	return nil
+}
+
+// SHA256 is the hex digest of the module bytes.
+func (p *Policy) SHA256() string { return p.sha }
+
+// Entrypoints lists the entrypoint names ("pkg/rule"), sorted.
+func (p *Policy) Entrypoints() []string { return sortedKeys(p.entrypoints) }
+
+// Builtins lists the builtins the module imports from the host, sorted.
+func (p *Policy) Builtins() []string { return sortedKeys(p.builtinIDs) }
+
+func sortedKeys(m map[string]int32) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Eval evaluates entrypoint ("pkg/rule", or "data.pkg.rule") against the
+// JSON input (nil means no input) and returns OPA's result set as JSON:
+// [{"result": ...}], or [] when the entrypoint is undefined.
+func (p *Policy) Eval(ctx context.Context, entrypoint string, input []byte) ([]byte, error) {
+	id, ok := p.entrypoints[entrypoint]
+	if !ok {
+		if id, ok = p.entrypoints[normalizeEntrypoint(entrypoint)]; !ok {
+			return nil, fmt.Errorf("%w: %q", ErrUnknownEntrypoint, entrypoint)
+		}
+	}
+	in, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := in.eval(ctx, id, input)
+	if err != nil {
+		p.logger.Warn("policy evaluation failed; replacing instance", "entrypoint", entrypoint, "err", err)
+		in.close(context.WithoutCancel(ctx))
+		p.pool <- nil
+		return nil, err
+	}
+	p.release(ctx, in)
+	return out, nil
+}
+
+// normalizeEntrypoint turns "data.pkg.rule" into "pkg/rule".
+func normalizeEntrypoint(s string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(s, "data."), ".", "/")
+}
+
+func (p *Policy) acquire(ctx context.Context) (*instance, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	var in *instance
+	select {
+	case in = <-p.pool:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("eval: waiting for an instance: %w", ctx.Err())
+	}
+	if in != nil {
+		return in, nil
+	}
+	in, err := p.newInstance(ctx)
+	if err != nil {
+		p.pool <- nil
+		return nil, err
+	}
+	return in, nil
+}
+
+func (p *Policy) release(ctx context.Context, in *instance) {
+	if p.closed.Load() {
+		in.close(context.WithoutCancel(ctx))
+		p.pool <- nil
+		return
+	}
+	p.pool <- in
+}
+
+// Close releases the policy's idle instances; evaluations in flight finish
+// and release theirs. The compiled module stays cached in the engine.
+func (p *Policy) Close(ctx context.Context) error {
+	if p.closed.Swap(true) {
+		return nil
+	}
+	for range cap(p.pool) {
+		select {
+		case in := <-p.pool:
+			if in != nil {
+				in.close(ctx)
+			}
+		default:
+		}
+	}
+	return p.env.Close(ctx)
+}
