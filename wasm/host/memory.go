@@ -1,8 +1,6 @@
 package host
 
 import (
-	"encoding/binary"
-
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmesh/wasmesh/wasm/abi"
@@ -86,6 +84,3 @@ func (in *instance) returnBytes(data []byte, ptrPtr, sizePtr uint32) abi.Status 
 	}
 	return abi.StatusOK
 }
-
-// le32 reads a little-endian u32 (used by decoders over copied bytes).
-func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
