@@ -161,6 +161,7 @@ func Log(level uint32, msg string) uint32 { return proxyLog(level, sptr(msg), ui
 // LogLevel is proxy_get_log_level.
 func LogLevel() (uint32, uint32) {
 	l := &outA
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetLogLevel(u32p(l))
 	return *l, st
 }
@@ -168,6 +169,7 @@ func LogLevel() (uint32, uint32) {
 // Now is proxy_get_current_time_nanoseconds.
 func Now() uint64 {
 	t := &out64
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	proxyGetTime(uint32(uintptr(unsafe.Pointer(t))))
 	return *t
 }
@@ -175,6 +177,7 @@ func Now() uint64 {
 // GetBuffer is proxy_get_buffer_bytes.
 func GetBuffer(bt, start, max uint32) ([]byte, uint32) {
 	p, n := &outA, &outB
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetBufferBytes(bt, start, max, u32p(p), u32p(n))
 	return bytesAt(*p, *n), st
 }
@@ -187,6 +190,7 @@ func SetBuffer(bt, start, size uint32, v []byte) uint32 {
 // BufferLen is proxy_get_buffer_status's length.
 func BufferLen(bt uint32) (uint32, uint32) {
 	n, f := &outA, &outB
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetBufferStatus(bt, u32p(n), u32p(f))
 	return *n, st
 }
@@ -194,6 +198,7 @@ func BufferLen(bt uint32) (uint32, uint32) {
 // MapSize is proxy_get_header_map_size.
 func MapSize(mt uint32) uint32 {
 	n := &outA
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	proxyGetHeaderMapSize(mt, u32p(n))
 	return *n
 }
@@ -201,6 +206,7 @@ func MapSize(mt uint32) uint32 {
 // Pairs is proxy_get_header_map_pairs, decoded.
 func Pairs(mt uint32) ([][2]string, uint32) {
 	p, n := &outA, &outB
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetHeaderMapPairs(mt, u32p(p), u32p(n))
 	if st != 0 {
 		return nil, st
@@ -217,6 +223,7 @@ func SetPairs(mt uint32, pairs [][2]string) uint32 {
 // Get is proxy_get_header_map_value.
 func Get(mt uint32, k string) (string, uint32) {
 	p, n := &outA, &outB
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetHeaderMapValue(mt, sptr(k), uint32(len(k)), u32p(p), u32p(n))
 	return string(bytesAt(*p, *n)), st
 }
@@ -243,6 +250,7 @@ func SendLocal(status uint32, details string, body string, hdrs [][2]string, grp
 // Status is proxy_get_status.
 func Status() (uint32, string, uint32) {
 	code, p, n := &outA, &outB, &outC
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetStatus(u32p(code), u32p(p), u32p(n))
 	return *code, string(bytesAt(*p, *n)), st
 }
@@ -251,6 +259,7 @@ func Status() (uint32, string, uint32) {
 func HTTPCall(cluster string, hdrs [][2]string, body string, timeoutMS uint32) (uint32, uint32) {
 	h := EncodeMap(hdrs)
 	id := &outA
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyHTTPCall(sptr(cluster), uint32(len(cluster)), ptr(h), uint32(len(h)), sptr(body), uint32(len(body)), 0, 0, timeoutMS, u32p(id))
 	return *id, st
 }
@@ -258,6 +267,7 @@ func HTTPCall(cluster string, hdrs [][2]string, body string, timeoutMS uint32) (
 // GRPCCall is proxy_grpc_call with empty arguments.
 func GRPCCall() uint32 {
 	id := &outA
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	return proxyGRPCCall(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000, u32p(id))
 }
 
@@ -269,6 +279,7 @@ func SetShared(k string, v []byte, cas uint32) uint32 {
 // GetShared is proxy_get_shared_data.
 func GetShared(k string) ([]byte, uint32, uint32) {
 	p, n, cas := &outA, &outB, &outC
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetSharedData(sptr(k), uint32(len(k)), u32p(p), u32p(n), u32p(cas))
 	return bytesAt(*p, *n), *cas, st
 }
@@ -276,6 +287,7 @@ func GetShared(k string) ([]byte, uint32, uint32) {
 // RegisterQueue is proxy_register_shared_queue.
 func RegisterQueue(name string) (uint32, uint32) {
 	id := &outA
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyRegisterSharedQueue(sptr(name), uint32(len(name)), u32p(id))
 	return *id, st
 }
@@ -283,6 +295,7 @@ func RegisterQueue(name string) (uint32, uint32) {
 // ResolveQueue is proxy_resolve_shared_queue.
 func ResolveQueue(vm, name string) (uint32, uint32) {
 	id := &outA
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyResolveSharedQueue(sptr(vm), uint32(len(vm)), sptr(name), uint32(len(name)), u32p(id))
 	return *id, st
 }
@@ -293,6 +306,7 @@ func Enqueue(id uint32, v []byte) uint32 { return proxyEnqueueSharedQueue(id, pt
 // Dequeue is proxy_dequeue_shared_queue.
 func Dequeue(id uint32) ([]byte, uint32) {
 	p, n := &outA, &outB
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyDequeueSharedQueue(id, u32p(p), u32p(n))
 	return bytesAt(*p, *n), st
 }
@@ -300,6 +314,7 @@ func Dequeue(id uint32) ([]byte, uint32) {
 // DefineMetric is proxy_define_metric.
 func DefineMetric(t uint32, name string) (uint32, uint32) {
 	id := &outA
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyDefineMetric(t, sptr(name), uint32(len(name)), u32p(id))
 	return *id, st
 }
@@ -307,6 +322,7 @@ func DefineMetric(t uint32, name string) (uint32, uint32) {
 // GetMetric is proxy_get_metric.
 func GetMetric(id uint32) (uint64, uint32) {
 	v := &out64
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetMetric(id, uint32(uintptr(unsafe.Pointer(v))))
 	return *v, st
 }
@@ -315,6 +331,7 @@ func GetMetric(id uint32) (uint64, uint32) {
 func Property(path ...string) (string, uint32) {
 	p := joinPath(path)
 	vp, vn := &outA, &outB
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyGetProperty(ptr(p), uint32(len(p)), u32p(vp), u32p(vn))
 	return string(bytesAt(*vp, *vn)), st
 }
@@ -339,6 +356,7 @@ func joinPath(path []string) []byte {
 // CallForeign is proxy_call_foreign_function.
 func CallForeign(name string, args []byte) ([]byte, uint32) {
 	p, n := &outA, &outB
+	outA, outB, outC, out64 = 0, 0, 0, 0
 	st := proxyCallForeign(sptr(name), uint32(len(name)), ptr(args), uint32(len(args)), u32p(p), u32p(n))
 	return bytesAt(*p, *n), st
 }
