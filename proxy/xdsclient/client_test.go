@@ -2,9 +2,11 @@ package xdsclient_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +18,8 @@ import (
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/wasmesh/wasmesh/proxy/xdsclient"
@@ -30,7 +34,13 @@ var allTypes = []string{
 
 func startClient(t *testing.T, addr string, delta bool, h xdsclient.Handler, typeURLs []string) *xdsclient.Client {
 	t.Helper()
+	return startClientTLS(t, addr, delta, h, typeURLs, nil)
+}
+
+func startClientTLS(t *testing.T, addr string, delta bool, h xdsclient.Handler, typeURLs []string, tlsConf *tls.Config) *xdsclient.Client {
+	t.Helper()
 	c, err := xdsclient.New(xdsclient.Config{
+		TLS:        tlsConf,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Address:    addr,
 		Node:       &corev3.Node{Id: nodeID, Cluster: "app"},
@@ -413,4 +423,59 @@ func TestRunTwice(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Run after cancel = %v, want nil", err)
 	}
+}
+
+func TestTLS(t *testing.T) {
+	forModes(t, func(t *testing.T, delta bool) {
+		cert, pool := selfSigned(t)
+		creds := credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13})
+		srv := startServer(t, "127.0.0.1:0", newCache(), grpc.Creds(creds))
+		srv.setSnapshot("v1", map[resource.Type][]types.Resource{resource.ClusterType: {cluster("a", 1)}})
+		rec := newRecorder()
+		startClientTLS(t, srv.addr, delta, rec, []string{xdsclient.ClusterType}, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13})
+		waitFor(t, "clusters over TLS", func() bool { return slices.Equal(rec.names(xdsclient.ClusterType), []string{"a"}) })
+
+		// A client that does not trust the server never gets config.
+		rec2 := newRecorder()
+		c2 := startClientTLS(t, srv.addr, delta, rec2, []string{xdsclient.ClusterType}, &tls.Config{MinVersion: tls.VersionTLS13})
+		time.Sleep(200 * time.Millisecond)
+		if rec2.callCount() != 0 || c2.Status().Connected {
+			t.Error("client without the server's CA got config")
+		}
+	})
+}
+
+// The usual proxy pattern: on a CDS update the Handler subscribes to the EDS of those clusters,
+// from inside OnUpdate.
+func TestHandlerSubscribesFromOnUpdate(t *testing.T) {
+	forModes(t, func(t *testing.T, delta bool) {
+		srv := startServer(t, "127.0.0.1:0", newCache())
+		srv.setSnapshot("v1", map[resource.Type][]types.Resource{
+			resource.ClusterType:  {cluster("a", 1), cluster("b", 1)},
+			resource.EndpointType: {endpoints("a"), endpoints("b")},
+		})
+		rec := newRecorder()
+		var c *xdsclient.Client
+		h := xdsclient.HandlerFunc(func(typ, version string, res map[string]proto.Message) error {
+			if typ == xdsclient.ClusterType {
+				c.Subscribe(xdsclient.EndpointType, slices.Sorted(maps.Keys(res)))
+			}
+			return rec.OnUpdate(typ, version, res)
+		})
+		c, err := xdsclient.New(xdsclient.Config{
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Address: srv.addr,
+			Node: &corev3.Node{Id: nodeID}, Delta: delta, Handler: h,
+			Types: []string{xdsclient.ClusterType, xdsclient.EndpointType}, BackoffMin: 20 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		waitFor(t, "endpoints of a and b", func() bool {
+			return slices.Equal(rec.names(xdsclient.EndpointType), []string{"a", "b"})
+		})
+	})
 }

@@ -41,14 +41,15 @@ type xdsServer struct {
 	deltaReqs []*discoveryv3.DeltaDiscoveryRequest
 }
 
-// startServer serves cache on addr ("127.0.0.1:0" for a fresh port).
-func startServer(t *testing.T, addr string, cache cachev3.SnapshotCache) *xdsServer {
+// startServer serves cache on addr ("127.0.0.1:0" for a fresh port), plaintext unless server
+// options say otherwise.
+func startServer(t *testing.T, addr string, cache cachev3.SnapshotCache, opts ...grpc.ServerOption) *xdsServer {
 	t.Helper()
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatalf("listen %s: %v", addr, err)
 	}
-	s := &xdsServer{t: t, addr: lis.Addr().String(), cache: cache, gs: grpc.NewServer(), done: make(chan struct{})}
+	s := &xdsServer{t: t, addr: lis.Addr().String(), cache: cache, gs: grpc.NewServer(opts...), done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	cb := serverv3.CallbackFuncs{
