@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -406,7 +408,11 @@ func TestExpiredPeerRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	web, err := agent.New(agent.Config{CAAddress: m.addr, CARootsPEM: m.ca.BundlePEM(), Token: tok, ID: "spiffe://cluster.local/ns/default/sa/web", TTL: time.Second})
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	web, err := agent.New(agent.Config{CAAddress: m.addr, CARootsPEM: m.ca.BundlePEM(), TokenFile: tokenFile, ID: "spiffe://cluster.local/ns/default/sa/web", TTL: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
