@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -39,6 +40,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Node = proto.Clone(cfg.Node).(*corev3.Node) // sent from Run's goroutine; the caller may reuse its own
 	c := &Client{
 		cfg:     cfg,
 		log:     cfg.Logger,

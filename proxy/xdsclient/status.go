@@ -14,7 +14,7 @@ type TypeStatus struct {
 	Version    string    // last version ACKed ("" before the first)
 	Resources  int       // resources in the accepted set
 	ACKedAt    time.Time // when Version was ACKed
-	LastNACK   NACK      // zero when none was ever sent
+	LastNACK   NACK      // the latest NACK, kept after later ACKs (compare At with ACKedAt); zero if none
 }
 
 // NACK records a rejected response.
