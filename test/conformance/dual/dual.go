@@ -2,6 +2,7 @@ package dual
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/wasmesh/wasmesh/sdk/proxytest"
@@ -47,4 +48,24 @@ func RunNative(t *testing.T, f Filter, body Body) {
 	h, reset := proxytest.NewHostEmulator(opt)
 	defer reset()
 	body(t, h)
+}
+
+// Native reports whether h is the native half's emulator. Bodies use it only
+// where the real host is asynchronous (ticks, queue notifications): natively
+// they happen when the test drives them, on the host some milliseconds later.
+func Native(h proxytest.HostEmulator) bool {
+	_, wasm := h.(*wasmHost)
+	return !wasm
+}
+
+// Eventually polls cond every few milliseconds for up to two seconds and
+// fails t if it never holds.
+func Eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("dual: timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -20,10 +20,11 @@ type wasmStream struct {
 	reqBody, respBody, down, up                        []byte
 	reqPaused, respPaused                              bool
 
-	mu     sync.Mutex // action and local change from host goroutines
-	action types.Action
-	local  *proxytest.LocalHttpResponse
-	closed bool
+	mu      sync.Mutex // action, resumes and local change from host goroutines
+	action  types.Action
+	resumes int
+	local   *proxytest.LocalHttpResponse
+	closed  bool
 }
 
 func (s *wasmStream) done() {
@@ -40,6 +41,7 @@ func (w *wasmHost) callbacks(s *wasmStream) host.StreamCallbacks {
 		Resume: func(abi.StreamType) {
 			s.mu.Lock()
 			s.action = types.ActionContinue
+			s.resumes++
 			s.mu.Unlock()
 			w.signal()
 		},
@@ -79,9 +81,15 @@ func (w *wasmHost) stream(id uint32) *wasmStream {
 	return s
 }
 
-// result records a callback's outcome on the stream.
-func (w *wasmHost) result(s *wasmStream, r host.Result) types.Action {
+// run runs one stream callback and records its outcome. A resume the host
+// delivered from another goroutine while the callback returned wins over the
+// callback's pause.
+func (w *wasmHost) run(s *wasmStream, call func() host.Result) types.Action {
 	w.t.Helper()
+	s.mu.Lock()
+	before := s.resumes
+	s.mu.Unlock()
+	r := call()
 	if r.Err != nil {
 		w.t.Errorf("dual: guest failed: %v", r.Err)
 	}
@@ -91,19 +99,22 @@ func (w *wasmHost) result(s *wasmStream, r host.Result) types.Action {
 		s.local = toLocal(r.Local)
 	}
 	s.action = types.Action(r.Action)
-	return s.action
+	if s.resumes != before {
+		s.action = types.ActionContinue
+	}
+	return types.Action(r.Action)
 }
 
 func (w *wasmHost) CallOnRequestHeaders(id uint32, headers [][2]string, eos bool) types.Action {
 	s := w.stream(id)
 	s.reqHeaders = pairs(headers)
-	return w.result(s, s.http.OnRequestHeaders(&s.reqHeaders, eos))
+	return w.run(s, func() host.Result { return s.http.OnRequestHeaders(&s.reqHeaders, eos) })
 }
 
 func (w *wasmHost) CallOnRequestBody(id uint32, body []byte, eos bool) types.Action {
 	s := w.stream(id)
 	s.reqBody = chunk(s.reqBody, body, s.reqPaused)
-	a := w.result(s, s.http.OnRequestBody(&s.reqBody, eos))
+	a := w.run(s, func() host.Result { return s.http.OnRequestBody(&s.reqBody, eos) })
 	s.reqPaused = a == types.ActionPause
 	return a
 }
@@ -111,19 +122,19 @@ func (w *wasmHost) CallOnRequestBody(id uint32, body []byte, eos bool) types.Act
 func (w *wasmHost) CallOnRequestTrailers(id uint32, trailers [][2]string) types.Action {
 	s := w.stream(id)
 	s.reqTrailers = pairs(trailers)
-	return w.result(s, s.http.OnRequestTrailers(&s.reqTrailers))
+	return w.run(s, func() host.Result { return s.http.OnRequestTrailers(&s.reqTrailers) })
 }
 
 func (w *wasmHost) CallOnResponseHeaders(id uint32, headers [][2]string, eos bool) types.Action {
 	s := w.stream(id)
 	s.respHeaders = pairs(headers)
-	return w.result(s, s.http.OnResponseHeaders(&s.respHeaders, eos))
+	return w.run(s, func() host.Result { return s.http.OnResponseHeaders(&s.respHeaders, eos) })
 }
 
 func (w *wasmHost) CallOnResponseBody(id uint32, body []byte, eos bool) types.Action {
 	s := w.stream(id)
 	s.respBody = chunk(s.respBody, body, s.respPaused)
-	a := w.result(s, s.http.OnResponseBody(&s.respBody, eos))
+	a := w.run(s, func() host.Result { return s.http.OnResponseBody(&s.respBody, eos) })
 	s.respPaused = a == types.ActionPause
 	return a
 }
@@ -131,7 +142,7 @@ func (w *wasmHost) CallOnResponseBody(id uint32, body []byte, eos bool) types.Ac
 func (w *wasmHost) CallOnResponseTrailers(id uint32, trailers [][2]string) types.Action {
 	s := w.stream(id)
 	s.respTrailers = pairs(trailers)
-	return w.result(s, s.http.OnResponseTrailers(&s.respTrailers))
+	return w.run(s, func() host.Result { return s.http.OnResponseTrailers(&s.respTrailers) })
 }
 
 func (w *wasmHost) CompleteHttpContext(id uint32) {

@@ -3,6 +3,7 @@ package dual
 import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/wasmesh/wasmesh/wasm/abi"
+	"github.com/wasmesh/wasmesh/wasm/host"
 )
 
 func (w *wasmHost) InitializeConnection() (uint32, types.Action) {
@@ -15,19 +16,19 @@ func (w *wasmHost) InitializeConnection() (uint32, types.Action) {
 	id := w.nextID
 	w.nextID++
 	w.streams[id] = s
-	return id, w.result(s, s.tcp.OnNewConnection())
+	return id, w.run(s, func() host.Result { return s.tcp.OnNewConnection() })
 }
 
 func (w *wasmHost) CallOnDownstreamData(id uint32, data []byte) types.Action {
 	s := w.stream(id)
 	s.down = append([]byte{}, data...)
-	return w.result(s, s.tcp.OnDownstreamData(&s.down, false))
+	return w.run(s, func() host.Result { return s.tcp.OnDownstreamData(&s.down, false) })
 }
 
 func (w *wasmHost) CallOnUpstreamData(id uint32, data []byte) types.Action {
 	s := w.stream(id)
 	s.up = append([]byte{}, data...)
-	return w.result(s, s.tcp.OnUpstreamData(&s.up, false))
+	return w.run(s, func() host.Result { return s.tcp.OnUpstreamData(&s.up, false) })
 }
 
 func (w *wasmHost) CloseDownstreamConnection(id uint32) {
