@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,7 +24,8 @@ type Agent struct {
 
 	mu      sync.RWMutex
 	mat     *Material
-	bundle  []*x509.Certificate
+	pushed  []*x509.Certificate // the last bundle from SetTrustBundle
+	bundle  []*x509.Certificate // pushed ∪ mat.Roots: what peers are verified against
 	revoked *spiffe.Revocations
 	subs    map[chan struct{}]struct{}
 	ready   chan struct{}
@@ -88,7 +90,7 @@ func (a *Agent) refresh(ctx context.Context) error {
 	a.mu.Lock()
 	first := a.mat == nil
 	a.mat = m
-	a.bundle = m.Roots
+	a.bundle = union(a.pushed, m.Roots)
 	a.mu.Unlock()
 	if first {
 		close(a.ready)
@@ -132,8 +134,10 @@ func (a *Agent) WaitReady(ctx context.Context) (*Material, error) {
 	}
 }
 
-// TrustBundle returns the roots peers are verified against: the bundle of
-// the last CA response or SetTrustBundle, whichever came last.
+// TrustBundle returns the roots peers are verified against: those of the
+// last SetTrustBundle and of the last CA response. Taking both means a
+// response that raced with a push cannot drop a root the push added; a root
+// the CA stops trusting leaves with the next push and the next issuance.
 func (a *Agent) TrustBundle() []*x509.Certificate {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
@@ -149,7 +153,12 @@ func (a *Agent) SetTrustBundle(rootsPEM []byte) error {
 		return fmt.Errorf("agent: trust bundle: %w", err)
 	}
 	a.mu.Lock()
-	a.bundle = roots
+	a.pushed = roots
+	var issued []*x509.Certificate
+	if a.mat != nil {
+		issued = a.mat.Roots
+	}
+	a.bundle = union(roots, issued)
 	rotate := a.mat != nil && !bytes.Equal(a.mat.Roots[0].Raw, roots[0].Raw)
 	a.mu.Unlock()
 	a.broadcast()
@@ -201,4 +210,15 @@ func (a *Agent) broadcast() {
 		default:
 		}
 	}
+}
+
+// union returns the certificates of a then those of b not in a.
+func union(a, b []*x509.Certificate) []*x509.Certificate {
+	out := append([]*x509.Certificate(nil), a...)
+	for _, c := range b {
+		if !slices.ContainsFunc(out, c.Equal) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

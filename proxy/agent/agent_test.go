@@ -153,3 +153,11 @@ func TestNothingBeforeIssue(t *testing.T) {
 		t.Fatal("SetRevocations accepted a bad serial")
 	}
 }
+
+func TestUnion(t *testing.T) {
+	a, b, c := newTestCA(t).cert, newTestCA(t).cert, newTestCA(t).cert
+	got := union([]*x509.Certificate{a, b}, []*x509.Certificate{b, c})
+	if len(got) != 3 || got[0] != a || got[1] != b || got[2] != c {
+		t.Fatalf("union = %d certificates, want a, b, c", len(got))
+	}
+}
