@@ -186,4 +186,3 @@ func decode(t *testing.T, b []byte) any {
 	}
 	return v
 }
-
