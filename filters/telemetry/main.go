@@ -55,8 +55,6 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	if p.cfg.Reporter == "" {
 		p.cfg.Reporter = reporterFromDirection()
 	}
-	p.self = selfInfo()
-	p.selfHeader = p.self.encode()
 	p.pending.max = p.cfg.BatchMaxEntries
 	p.dropped = proxywasm.DefineCounterMetric("wasmesh_telemetry_reports_dropped_total")
 	if p.cfg.ReportCluster != "" {
@@ -133,7 +131,15 @@ func (p *plugin) histogram(name string) proxywasm.MetricHistogram {
 	return m
 }
 
-func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{p: p} }
+func (p *plugin) NewHttpContext(uint32) types.HttpContext {
+	if p.selfHeader == "" {
+		// Read on the first stream rather than at plugin start: every host
+		// answers node metadata on a stream, not all do on the root context.
+		p.self = selfInfo()
+		p.selfHeader = p.self.encode()
+	}
+	return &stream{p: p}
+}
 
 type stream struct {
 	types.DefaultHttpContext

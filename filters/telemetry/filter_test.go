@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/wasmesh/wasmesh/sdk/proxytest"
+	"github.com/wasmesh/wasmesh/test/conformance/dual"
+)
+
+func node(workload, app, version string) []dual.Property {
+	md := func(k, v string) dual.Property { return dual.Property{Path: []string{"node", "metadata", k}, Value: []byte(v)} }
+	return []dual.Property{
+		md("WORKLOAD_NAME", workload), md("NAMESPACE", "bookinfo"), md("APP", app), md("VERSION", version),
+		{Path: []string{"connection", "uri_san_peer_certificate"}, Value: []byte("spiffe://cluster.local/ns/bookinfo/sa/productpage")},
+		{Path: []string{"connection", "mtls"}, Value: []byte{1}},
+		{Path: []string{"destination", "service"}, Value: []byte("reviews.bookinfo.svc.cluster.local")},
+	}
+}
+
+var client = peerInfo{Workload: "productpage-v1", Namespace: "bookinfo", App: "productpage", Version: "v1", Service: "productpage"}
+
+func serverFilter() dual.Filter {
+	cfg := `{"reporter":"destination","reportCluster":"meshd-report","batchMaxEntries":100,"batchMaxTime":"1s"}`
+	return dual.Filter{Package: ".", VMContext: &vm{}, PluginConfiguration: []byte(cfg), Properties: node("reviews-v2", "reviews", "v2")}
+}
+
+// serveThree plays the destination sidecar of reviews: three requests from
+// productpage (whose client sidecar sent its metadata), answered 200, 200, 503.
+func serveThree(t *testing.T, h proxytest.HostEmulator) {
+	if h.StartVM() != types.OnVMStartStatusOK || h.StartPlugin() != types.OnPluginStartStatusOK {
+		t.Fatalf("plugin did not start: %q", h.GetCriticalLogs())
+	}
+	for _, code := range []string{"200", "200", "503"} {
+		id := h.InitializeHttpContext()
+		h.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/reviews/0"}, {":authority", "reviews:9080"}, {peerHeader, client.encode()}}, true)
+		for _, kv := range h.GetCurrentRequestHeaders(id) {
+			if kv[0] == peerHeader {
+				t.Error("peer header was passed on to the app")
+			}
+		}
+		h.CallOnResponseHeaders(id, [][2]string{{":status", code}}, true)
+		sent := false
+		for _, kv := range h.GetCurrentResponseHeaders(id) {
+			if kv[0] == peerHeader {
+				p, err := decodePeer(kv[1])
+				sent = err == nil && p.Workload == "reviews-v2"
+			}
+		}
+		if !sent {
+			t.Error("own metadata not sent back to the client sidecar")
+		}
+		h.CompleteHttpContext(id)
+	}
+}
+
+// TestServerSideMetrics asserts exact counts per label set.
+func TestServerSideMetrics(t *testing.T) {
+	dual.Run(t, serverFilter(), func(t *testing.T, h proxytest.HostEmulator) {
+		serveThree(t, h)
+		want := facts{Reporter: "destination", Self: peerInfo{Workload: "reviews-v2", Namespace: "bookinfo", App: "reviews", Version: "v2", Service: "reviews", Revision: "v2"},
+			Peer: client, SourcePrincipal: "spiffe://cluster.local/ns/bookinfo/sa/productpage",
+			DestService: "reviews.bookinfo.svc.cluster.local", Protocol: "http", ResponseCode: 200, MutualTLS: true}
+		if n, err := h.GetCounterMetric(metricName(metricRequests, labels(want))); err != nil || n != 2 {
+			t.Errorf("200s counted %d (%v), want 2", n, err)
+		}
+		want.ResponseCode = 503
+		if n, err := h.GetCounterMetric(metricName(metricRequests, labels(want))); err != nil || n != 1 {
+			t.Errorf("503s counted %d (%v), want 1", n, err)
+		}
+	})
+}
+
+// TestReportsBatched drives the tick by hand (natively; on the real host the
+// tick runs on its own timer, which the e2e tests cover).
+func TestReportsBatched(t *testing.T) {
+	dual.RunNative(t, serverFilter(), func(t *testing.T, h proxytest.HostEmulator) {
+		serveThree(t, h)
+		if h.GetTickPeriod() != 1000 {
+			t.Errorf("tick period %d, want 1000", h.GetTickPeriod())
+		}
+		h.Tick()
+		calls := h.GetCalloutAttributesFromContext(proxytest.PluginContextID)
+		if len(calls) != 1 || calls[0].Upstream != "meshd-report" {
+			t.Fatalf("report calls %+v, want one to meshd-report", calls)
+		}
+		var recs []record
+		if err := json.Unmarshal(calls[0].Body, &recs); err != nil || len(recs) != 3 {
+			t.Fatalf("report body %s: %v", calls[0].Body, err)
+		}
+		if recs[2].Code != 503 || recs[0].Source != "productpage-v1.bookinfo" || recs[0].Destination != "reviews-v2.bookinfo" {
+			t.Errorf("records %+v", recs)
+		}
+		h.CallOnHttpCallResponse(calls[0].CalloutID, [][2]string{{":status", "204"}}, nil, nil)
+		if n, _ := h.GetCounterMetric("wasmesh_telemetry_reports_dropped_total"); n != 0 {
+			t.Errorf("%d reports dropped", n)
+		}
+		h.Tick() // nothing batched: no call
+		if calls := h.GetCalloutAttributesFromContext(proxytest.PluginContextID); len(calls) != 0 {
+			t.Errorf("empty tick sent %d reports", len(calls))
+		}
+	})
+}
+
+// TestClientSideSendsMetadata plays the source sidecar: it announces itself
+// on the request and learns the server from the response.
+func TestClientSideSendsMetadata(t *testing.T) {
+	f := dual.Filter{Package: ".", VMContext: &vm{}, PluginConfiguration: []byte(`{"reporter":"source"}`), Properties: node("productpage-v1", "productpage", "v1")}
+	server := peerInfo{Workload: "reviews-v3", Namespace: "bookinfo", App: "reviews", Version: "v3"}
+	dual.Run(t, f, func(t *testing.T, h proxytest.HostEmulator) {
+		if h.StartVM() != types.OnVMStartStatusOK || h.StartPlugin() != types.OnPluginStartStatusOK {
+			t.Fatal("plugin did not start")
+		}
+		id := h.InitializeHttpContext()
+		h.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "reviews.bookinfo.svc.cluster.local:9080"}}, true)
+		var announced peerInfo
+		for _, kv := range h.GetCurrentRequestHeaders(id) {
+			if kv[0] == peerHeader {
+				announced, _ = decodePeer(kv[1])
+			}
+		}
+		if announced.Workload != "productpage-v1" {
+			t.Errorf("request did not carry our metadata: %+v", announced)
+		}
+		h.CallOnResponseHeaders(id, [][2]string{{":status", "200"}, {peerHeader, server.encode()}}, true)
+		for _, kv := range h.GetCurrentResponseHeaders(id) {
+			if kv[0] == peerHeader {
+				t.Error("peer header was passed on to the app")
+			}
+		}
+		h.CompleteHttpContext(id)
+		name := metricName(metricRequests, labels(facts{Reporter: "source", Self: selfFromNode(), Peer: server,
+			SourcePrincipal: "", DestPrincipal: "spiffe://cluster.local/ns/bookinfo/sa/productpage",
+			DestService: "reviews.bookinfo.svc.cluster.local", Protocol: "http", ResponseCode: 200, MutualTLS: true}))
+		if n, err := h.GetCounterMetric(name); err != nil || n != 1 {
+			t.Errorf("client-side count %d (%v) for %s", n, err, name)
+		}
+	})
+}
+
+func selfFromNode() peerInfo {
+	return peerInfo{Workload: "productpage-v1", Namespace: "bookinfo", App: "productpage", Version: "v1", Service: "productpage", Revision: "v1"}
+}
