@@ -136,9 +136,6 @@ func New(cfg Config, log *slog.Logger) (*CA, error) {
 	return c, nil
 }
 
-// TrustDomain returns the CA's SPIFFE trust domain.
-func (c *CA) TrustDomain() string { return c.cfg.TrustDomain }
-
 // ttl resolves a requested lifetime: 0 or less means the default; more than
 // the maximum is capped.
 func (c *CA) ttl(requested time.Duration) time.Duration {

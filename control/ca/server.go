@@ -24,7 +24,8 @@ type Server struct {
 
 var _ capb.Server = (*Server)(nil)
 
-// NewServer returns the CSR API of ca, authenticating callers with auth.
+// NewServer returns the CSR API of ca, authenticating callers with auth
+// (required: a TokenStore in file mode).
 func NewServer(ca *CA, auth Authenticator, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

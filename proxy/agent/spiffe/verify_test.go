@@ -21,7 +21,7 @@ type issuer struct {
 }
 
 // mint signs a certificate (self-signed when parent is nil).
-func mint(t *testing.T, parent *issuer, isCA bool, uri string, notBefore, notAfter time.Time) *issuer {
+func mint(t testing.TB, parent *issuer, isCA bool, uri string, notBefore, notAfter time.Time) *issuer {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
