@@ -28,7 +28,9 @@ type Agent struct {
 	bundle  []*x509.Certificate // pushed ∪ mat.Roots: what peers are verified against
 	revoked *spiffe.Revocations
 	subs    map[chan struct{}]struct{}
-	ready   chan struct{}
+
+	ready     chan struct{} // closed at the first issuance
+	readyOnce sync.Once
 }
 
 // New checks cfg and returns an agent that has no certificate until Run.
@@ -49,7 +51,7 @@ func New(cfg Config) (*Agent, error) {
 // Run obtains the certificate and keeps it fresh until ctx ends: it renews
 // at half the lifetime or when the signing root changes, and after a failure
 // retries with jittered exponential backoff while the current certificate,
-// if still valid, stays in use. It returns nil when ctx ends.
+// if still valid, stays in use. It returns nil when ctx ends. Call it once.
 func (a *Agent) Run(ctx context.Context) error {
 	backoff := a.cfg.MinBackoff
 	timer := time.NewTimer(0)
@@ -88,13 +90,10 @@ func (a *Agent) refresh(ctx context.Context) error {
 		return err
 	}
 	a.mu.Lock()
-	first := a.mat == nil
 	a.mat = m
 	a.bundle = union(a.pushed, m.Roots)
 	a.mu.Unlock()
-	if first {
-		close(a.ready)
-	}
+	a.readyOnce.Do(func() { close(a.ready) })
 	a.log.Info("agent: certificate issued", "id", m.ID.String(), "serial", m.Leaf().SerialNumber.Text(16), "not_after", m.Leaf().NotAfter, "refresh_at", m.RefreshAt)
 	a.broadcast()
 	return nil
