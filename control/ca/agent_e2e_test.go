@@ -443,3 +443,30 @@ func TestExpiredPeerRefused(t *testing.T) {
 		t.Fatalf("server refused for %v, want ErrExpired", err)
 	}
 }
+
+func TestAgentVerifiesMeshdCertificate(t *testing.T) {
+	m := startMeshd(t, ca.Config{})
+	impostor, err := ca.New(ca.Config{Dir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := m.tokens.Mint(ca.Identity{Namespace: "default", ServiceAccount: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The agent trusts another root than the one meshd's serving certificate chains to.
+	a, err := agent.New(agent.Config{CAAddress: m.addr, CARootsPEM: impostor.BundlePEM(), Token: tok, ID: "spiffe://cluster.local/ns/default/sa/web", MinBackoff: 50 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	if _, err := a.WaitReady(ctx); err == nil {
+		t.Fatal("agent got a certificate from a CA whose serving certificate it should not trust")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
