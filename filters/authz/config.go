@@ -28,7 +28,8 @@ type config struct {
 	Headers []string `json:"headers,omitempty"`
 }
 
-const defaultFunction = "wasmesh.policy.eval"
+// defaultFunction is the name policy/eval registers its evaluator under.
+const defaultFunction = "wasmesh.policy.decide"
 
 func parseConfig(b []byte) (config, error) {
 	c := config{ErrorStatus: 503, DenyStatus: 403, Function: defaultFunction}

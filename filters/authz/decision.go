@@ -13,7 +13,6 @@ type decision struct {
 	Body    string            `json:"body,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Reason  string            `json:"reason,omitempty"`
-	Cached  bool              `json:"cached,omitempty"`
 }
 
 var errNoDecision = errors.New("authz: evaluator returned no decision")

@@ -101,7 +101,7 @@ func TestParseDecision(t *testing.T) {
 		{`false`, decision{}, ""},
 		{`{"allow":false,"status":401,"body":"who are you","headers":{"www-authenticate":"Bearer"},"reason":"no token"}`,
 			decision{Status: 401, Body: "who are you", Headers: map[string]string{"www-authenticate": "Bearer"}, Reason: "no token"}, ""},
-		{`{"allow":true,"cached":true}`, decision{Allow: true, Cached: true}, ""},
+		{`{"allow":true,"reason":"ok"}`, decision{Allow: true, Reason: "ok"}, ""},
 		{``, decision{}, "no decision"},
 		{`{"status":403}`, decision{}, `no "allow" field`},
 		{`{"allow":"yes"}`, decision{}, "cannot unmarshal"},

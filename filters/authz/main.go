@@ -26,8 +26,8 @@ func (*vm) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
 
 type plugin struct {
 	types.DefaultPluginContext
-	cfg                               config
-	allowed, denied, failed, cacheHit proxywasm.MetricCounter
+	cfg                     config
+	allowed, denied, failed proxywasm.MetricCounter
 }
 
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
@@ -43,7 +43,6 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	p.allowed = proxywasm.DefineCounterMetric(metricName("allow", p.cfg.Policy))
 	p.denied = proxywasm.DefineCounterMetric(metricName("deny", p.cfg.Policy))
 	p.failed = proxywasm.DefineCounterMetric(metricName("error", p.cfg.Policy))
-	p.cacheHit = proxywasm.DefineCounterMetric(fmt.Sprintf(`wasmesh_authz_cache_hits_total{policy=%q}`, p.cfg.Policy))
 	return types.OnPluginStartStatusOK
 }
 
@@ -68,9 +67,6 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		}
 		s.reply(s.p.cfg.ErrorStatus, "policy check failed\n", nil, "evaluation error")
 		return types.ActionPause
-	}
-	if d.Cached {
-		s.p.cacheHit.Increment(1)
 	}
 	if d.Allow {
 		s.p.allowed.Increment(1)
