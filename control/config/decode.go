@@ -143,8 +143,10 @@ func decodeObject(file string, n *yaml.Node, prefix string) (document, ErrorList
 	}
 	if known {
 		spec := info.NewSpec()
-		if v := fields["spec"]; v != nil {
+		if v := fields["spec"]; v != nil && !isNull(v) {
 			d.decode(v, elem(spec), "spec")
+		} else {
+			d.errs = append(d.errs, Error{Line: n.Line, Path: "spec", Message: "required (use {} for an empty spec)"})
 		}
 		doc.cfg.Spec = spec
 	}

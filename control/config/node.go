@@ -375,16 +375,44 @@ type structFields struct {
 	names  []string
 }
 
-// suggest returns the field whose name equals key ignoring case and
-// underscores (e.g. "retry_on" → "retryOn"), or "".
+// suggest returns the field key was probably meant to be: equal ignoring
+// case and underscores ("retry_on" → "retryOn"), or within two edits
+// ("retires" → "retries"); "" when none is close.
 func (f *structFields) suggest(key string) string {
 	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+	best, bestDist := "", 3
 	for _, n := range f.names {
 		if norm(n) == norm(key) {
 			return n
 		}
+		if len(key) >= 4 {
+			if d := editDistance(norm(n), norm(key)); d < bestDist {
+				best, bestDist = n, d
+			}
+		}
 	}
-	return ""
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 var fieldCache sync.Map // reflect.Type → *structFields
