@@ -140,7 +140,6 @@ func filterBuild(e *env) *cobra.Command {
 	return c
 }
 
-
 // filterTemplates are the files of a new filter project, with << >> as
 // template delimiters since Go composite literals are full of braces.
 var filterTemplates = map[string]string{
