@@ -31,7 +31,7 @@ var httpChecks = []string{
 	"set_property", "get_set_property",
 	"http_call_bad_headers", "http_call", "http_call_response_headers", "http_call_response_body",
 	"http_call_response_trailers", "http_call_mutate_request", "resume_request",
-	"request_body_get", "request_body_get_range", "buffer_status", "request_body_prepend",
+	"request_body_get", "request_body_get_range", "buffer_status", "memory_gc_stress_setup", "memory_gc_stress", "request_body_prepend",
 	"request_body_append", "request_body_edited", "request_body_replace",
 	"request_trailers_get", "request_trailer_get", "request_trailer_add", "request_trailer_replace",
 	"request_trailer_remove", "request_trailers_replace_all",

@@ -71,6 +71,7 @@ func (h *httpContext) OnHttpRequestBody(size int, eos bool) types.Action {
 	expect("request_body_get_range", err == nil && string(part) == "ell", "%q, %v", part, err)
 	st, err := proxywasm.GetBufferStatus(proxywasm.BufferType(0))
 	expect("buffer_status", err == nil && st == size, "%d want %d, %v", st, size, err)
+	checkMemoryUnderGC()
 	noErr("request_body_prepend", proxywasm.PrependHttpRequestBody([]byte("<")))
 	noErr("request_body_append", proxywasm.AppendHttpRequestBody([]byte(">")))
 	body, err = proxywasm.GetHttpRequestBody(0, 100)
