@@ -1,0 +1,10 @@
+// Package httpx is meshproxy's http_connection_manager: it runs the HTTP
+// filter chain (fault, cors, jwt_authn, Wasm via Filter implementations),
+// selects routes, and forwards requests to clusters with Envoy's router
+// semantics (weighted clusters, timeouts, retries with backoff, rewrites,
+// redirects, direct responses, mirroring, header operations, WebSocket
+// upgrades, gRPC trailers), writing Envoy's default access log format.
+//
+// A Handler is immutable: a config change builds a new Handler and the
+// listener swaps it in, so in-flight requests finish on the old one.
+package httpx
