@@ -1,0 +1,184 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wasmesh/wasmesh/control/api"
+	"sigs.k8s.io/yaml"
+)
+
+// Errors of Apply and Delete that callers branch on.
+var (
+	// ErrNotFound: no config with that kind, namespace and name.
+	ErrNotFound = errors.New("config: not found")
+	// ErrNotWritable: the config lives where the store cannot rewrite it
+	// (inside a Kubernetes List document); edit the file instead.
+	ErrNotWritable = errors.New("config: cannot rewrite the file holding this config")
+)
+
+// Apply validates c (after defaults) and writes it into the directory, so
+// that it survives restarts: over its previous document when it exists
+// (other documents of the file are kept byte for byte), else into a new
+// file "<kind>.<namespace>.<name>.yaml". The directory is then reloaded and
+// the stored config (with its resourceVersion) returned. An invalid config,
+// or a directory that would not load with it, is an error and changes
+// nothing.
+func (s *DirStore) Apply(c api.Config) (api.Config, error) {
+	Default(&c)
+	c.Metadata.ResourceVersion = ""
+	if errs := Validate(&c); len(errs) > 0 {
+		return api.Config{}, errs.Err()
+	}
+	body, err := yaml.Marshal(c)
+	if err != nil {
+		return api.Config{}, fmt.Errorf("config: encoding %s: %w", c.Key(), err)
+	}
+	if _, err := DecodeFile(c.Key().String(), body); err != nil {
+		return api.Config{}, err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	k := c.Key()
+	origin, exists := s.Current().Origin(k)
+	var file string
+	var content []byte
+	if exists {
+		file = filepath.Join(s.dir, filepath.FromSlash(origin.File))
+		if strings.EqualFold(filepath.Ext(file), ".json") {
+			if body, err = json.MarshalIndent(c, "", "  "); err != nil {
+				return api.Config{}, fmt.Errorf("config: encoding %s: %w", k, err)
+			}
+			body = append(body, '\n')
+		}
+		if content, err = s.rewrite(file, origin, body); err != nil {
+			return api.Config{}, fmt.Errorf("%w: %s in %s", err, k, origin.File)
+		}
+	} else {
+		file = filepath.Join(s.dir, fileName(k))
+		if _, err := os.Stat(file); err == nil {
+			return api.Config{}, fmt.Errorf("config: %s exists but does not define %s", file, k)
+		}
+		content = body
+	}
+	if err := s.writeAndReload(file, content); err != nil {
+		return api.Config{}, err
+	}
+	got, _ := s.Current().Get(k.Kind, k.Namespace, k.Name)
+	return got, nil
+}
+
+// Delete removes a config from the directory (its file, or its document
+// from a multi-document file) and reloads.
+func (s *DirStore) Delete(kind, namespace, name string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	k := api.Key{Kind: kind, Namespace: namespace, Name: name}
+	origin, ok := s.Current().Origin(k)
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNotFound, k)
+	}
+	file := filepath.Join(s.dir, filepath.FromSlash(origin.File))
+	content, err := s.rewrite(file, origin, nil)
+	if err != nil {
+		return fmt.Errorf("%w: %s in %s", err, k, origin.File)
+	}
+	return s.writeAndReload(file, content)
+}
+
+// rewrite returns the new content of file with the document at origin
+// replaced by doc (or removed when doc is nil). A nil result with no error
+// means the file held only this document and is to be removed.
+func (s *DirStore) rewrite(file string, origin Origin, doc []byte) ([]byte, error) {
+	old, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	docs, _ := decodeDocuments(origin.File, old)
+	if listItemsIn(old) {
+		return nil, ErrNotWritable
+	}
+	if len(docs) == 1 {
+		return doc, nil
+	}
+	out, ok := replaceDocument(old, origin.Line, doc)
+	if !ok {
+		return nil, ErrNotWritable
+	}
+	return out, nil
+}
+
+// listItemsIn reports whether data holds a Kubernetes List document.
+func listItemsIn(data []byte) bool {
+	var probe struct {
+		Kind string `json:"kind"`
+	}
+	for _, chunk := range splitDocuments(data) {
+		if yaml.Unmarshal([]byte(chunk), &probe) == nil && probe.Kind == "List" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeAndReload replaces file with content (removes it when content is
+// nil) and reloads; when the directory then fails to load, the file is
+// restored and the error returned.
+func (s *DirStore) writeAndReload(file string, content []byte) error {
+	old, readErr := os.ReadFile(file)
+	existed := readErr == nil
+	if err := writeFile(file, content); err != nil {
+		return err
+	}
+	if err := s.reload(); err != nil {
+		var restore []byte
+		if existed {
+			restore = old
+		}
+		if rerr := writeFile(file, restore); rerr != nil {
+			s.log.Error("config: cannot restore file after failed write", "file", file, "err", rerr)
+		}
+		_ = s.reload()
+		return err
+	}
+	return nil
+}
+
+// writeFile writes atomically (temporary hidden file and rename), or
+// removes the file when content is nil.
+func writeFile(file string, content []byte) error {
+	if content == nil {
+		if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("config: %w", err)
+		}
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".apply-*")
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// fileName is the file a new config is written to.
+func fileName(k api.Key) string {
+	return strings.ToLower(k.Kind) + "." + k.Namespace + "." + k.Name + ".yaml"
+}

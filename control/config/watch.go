@@ -1,0 +1,94 @@
+package config
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Run watches the directory (and its subdirectories) and reloads it after
+// changes, once the directory has been quiet for the debounce interval. It
+// returns when ctx is done.
+func (s *DirStore) Run(ctx context.Context) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("config: watching %s: %w", s.dir, err)
+	}
+	defer w.Close()
+	if err := s.watchTree(w, s.dir); err != nil {
+		return err
+	}
+	// Changes made between OpenDir and now are picked up here.
+	_ = s.Reload()
+
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if !s.relevant(ev) {
+				continue
+			}
+			if ev.Has(fsnotify.Create) {
+				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+					if err := s.watchTree(w, ev.Name); err != nil {
+						s.log.Warn("config: cannot watch new directory", "dir", ev.Name, "err", err)
+					}
+				}
+			}
+			timer.Reset(s.debounce)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			s.log.Warn("config: watch error", "dir", s.dir, "err", err)
+			timer.Reset(s.debounce)
+		case <-timer.C:
+			_ = s.Reload()
+		}
+	}
+}
+
+// relevant ignores hidden files (the store's own temporary files).
+func (s *DirStore) relevant(ev fsnotify.Event) bool {
+	rel, err := filepath.Rel(s.dir, ev.Name)
+	if err != nil {
+		return true
+	}
+	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+		if strings.HasPrefix(part, ".") && part != "." {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *DirStore) watchTree(w *fsnotify.Watcher, root string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if p != root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if err := w.Add(p); err != nil {
+			return fmt.Errorf("config: watching %s: %w", p, err)
+		}
+		return nil
+	})
+}
