@@ -1,0 +1,109 @@
+package eval_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/wasmesh/wasmesh/policy/cache"
+	"github.com/wasmesh/wasmesh/policy/eval"
+)
+
+const frontendOnly = `package mesh
+
+default decision := {"allow": false, "status": 403, "reason": "only the frontend may GET /api/*"}
+
+decision := {"allow": true} if {
+	input.source.principal == "spiffe://cluster.local/ns/default/sa/frontend"
+	input.request.method == "GET"
+	startswith(input.request.path, "/api/")
+}
+
+stamped := {"allow": true, "headers": {"x-now": sprintf("%d", [time.now_ns()])}}
+`
+
+func args(principal, path, id string) []byte {
+	return fmt.Appendf(nil, `{"policy":"frontend","entrypoint":"mesh/decision","input":{"source":{"principal":%q},"request":{"method":"GET","path":%q,"headers":{"x-request-id":%q}}}}`, principal, path, id)
+}
+
+func TestForeignFuncCaches(t *testing.T) {
+	ctx := context.Background()
+	e, p, c := load(t, eval.Config{}, frontendOnly, "", "mesh/decision", "mesh/stamped")
+	want := cache.Fields{Paths: [][]string{{"request", "method"}, {"request", "path"}, {"source", "principal"}}, NoCache: true}
+	if fmt.Sprint(c.Fields) != fmt.Sprint(want) {
+		t.Fatalf("fields = %+v, want %+v", c.Fields, want)
+	}
+	e.Set("frontend", p, cache.Fields{Paths: c.Fields.Paths}) // cacheable: mesh/decision does not read the clock
+	call := e.ForeignFunc()
+	const front = "spiffe://cluster.local/ns/default/sa/frontend"
+
+	steps := []struct {
+		args         []byte
+		want         string
+		hits, misses uint64
+	}{
+		{args(front, "/api/a", "1"), `{"allow":true}`, 0, 1},
+		{args(front, "/api/a", "2"), `{"allow":true}`, 1, 1}, // x-request-id is not referenced
+		{args(front, "/api/b", "3"), `{"allow":true}`, 1, 2},
+		{args("spiffe://x/ns/a/sa/b", "/api/a", "4"), `{"allow":false,"status":403,"reason":"only the frontend may GET /api/*"}`, 1, 3},
+		{args("spiffe://x/ns/a/sa/b", "/api/a", "5"), `{"allow":false,"status":403,"reason":"only the frontend may GET /api/*"}`, 2, 3},
+	}
+	for i, s := range steps {
+		got, err := call(ctx, s.args)
+		if err != nil || string(got) != s.want {
+			t.Fatalf("step %d: %s, %v; want %s", i, got, err, s.want)
+		}
+		if st := e.CacheStats(); st.Hits != s.hits || st.Misses != s.misses {
+			t.Fatalf("step %d: stats %+v, want %d hits %d misses", i, st, s.hits, s.misses)
+		}
+	}
+
+	// By digest, too.
+	bySHA := fmt.Appendf(nil, `{"policy":%q,"entrypoint":"mesh/decision","input":{}}`, p.SHA256())
+	if got, err := call(ctx, bySHA); err != nil || string(got) != `{"allow":false,"status":403,"reason":"only the frontend may GET /api/*"}` {
+		t.Fatalf("by sha256: %s, %v", got, err)
+	}
+
+	// Replacing the policy under the same name takes effect at once.
+	_, allowAll, c2 := load(t, eval.Config{}, "package mesh\n\ndecision := {\"allow\": true}\n", "", "mesh/decision")
+	e.Set("frontend", allowAll, c2.Fields)
+	if got, err := call(ctx, args("spiffe://x/ns/a/sa/b", "/api/a", "6")); err != nil || string(got) != `{"allow":true}` {
+		t.Fatalf("after replace: %s, %v", got, err)
+	}
+}
+
+func TestForeignFuncNoCacheAndErrors(t *testing.T) {
+	ctx := context.Background()
+	e, p, c := load(t, eval.Config{}, frontendOnly, "", "mesh/decision", "mesh/stamped")
+	e.Set("stamped", p, c.Fields)
+	call := e.ForeignFunc()
+	in := []byte(`{"policy":"stamped","entrypoint":"mesh/stamped","input":{}}`)
+	for range 3 {
+		if _, err := call(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := e.CacheStats(); st.Hits != 0 || st.Entries != 0 {
+		t.Fatalf("nondeterministic policy was cached: %+v", st)
+	}
+	for _, tc := range []struct {
+		args string
+		want error
+	}{
+		{`{"policy":"nope","entrypoint":"mesh/decision","input":{}}`, eval.ErrUnknownPolicy},
+		{`{"policy":"stamped","entrypoint":"mesh/none","input":{}}`, eval.ErrUnknownEntrypoint},
+		{`{"policy":"stamped","entrypoint":"mesh/decision","input":{}`, cache.ErrSyntax},
+	} {
+		if _, err := call(ctx, []byte(tc.args)); !errors.Is(err, tc.want) {
+			t.Errorf("%s: err = %v, want %v", tc.args, err, tc.want)
+		}
+	}
+	if _, err := call(ctx, []byte(`{"policy":1}`)); err == nil {
+		t.Error("numeric policy name accepted")
+	}
+	e.Remove("stamped")
+	if _, err := call(ctx, in); !errors.Is(err, eval.ErrUnknownPolicy) {
+		t.Errorf("after Remove: err = %v", err)
+	}
+}
