@@ -1,0 +1,195 @@
+package pilot
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/registry"
+)
+
+// Index is Inputs organised for translation; build it once per change with
+// NewIndex and share it between all proxies. It is immutable.
+type Index struct {
+	in       Inputs
+	mesh     MeshConfig
+	services map[string]*registry.Service // by hostname
+	hosts    []string                     // sorted service hostnames
+	byKind   map[string][]*api.Config     // sorted by namespace/name
+}
+
+// NewIndex indexes in. It does not modify in.
+func NewIndex(in Inputs) *Index {
+	ix := &Index{in: in, mesh: in.Mesh.withDefaults(), services: map[string]*registry.Service{}, byKind: map[string][]*api.Config{}}
+	for i := range in.Services {
+		s := &in.Services[i]
+		ix.services[s.Hostname] = s
+	}
+	for h := range ix.services {
+		ix.hosts = append(ix.hosts, h)
+	}
+	sort.Strings(ix.hosts)
+	for i := range in.Configs {
+		c := &in.Configs[i]
+		ix.byKind[c.Kind] = append(ix.byKind[c.Kind], c)
+	}
+	for _, l := range ix.byKind {
+		sort.SliceStable(l, func(i, j int) bool {
+			a, b := l[i].Metadata, l[j].Metadata
+			if a.Namespace != b.Namespace {
+				return a.Namespace < b.Namespace
+			}
+			return a.Name < b.Name
+		})
+	}
+	return ix
+}
+
+// Mesh returns the mesh settings with defaults applied.
+func (ix *Index) Mesh() MeshConfig { return ix.mesh }
+
+func (ix *Index) configs(kind string) []*api.Config { return ix.byKind[kind] }
+
+// fqdn resolves a short host name written in namespace ns.
+func (ix *Index) fqdn(host, ns string) string {
+	if host == "*" || strings.HasPrefix(host, "*.") || strings.Contains(host, ".") {
+		return host
+	}
+	return host + "." + ns + "." + ix.mesh.DomainSuffix
+}
+
+// hostMatches reports whether pattern (possibly "*" or "*.suffix") covers host.
+func hostMatches(pattern, host string) bool {
+	switch {
+	case pattern == host || pattern == "*":
+		return true
+	case strings.HasPrefix(pattern, "*."):
+		return strings.HasSuffix(host, pattern[1:])
+	}
+	return false
+}
+
+// exported reports whether an object of namespace ns with exportTo is
+// visible from namespace from.
+func exported(exportTo []string, ns, from string) bool {
+	if len(exportTo) == 0 {
+		return true
+	}
+	for _, e := range exportTo {
+		if e == "*" || e == from || (e == "." && ns == from) {
+			return true
+		}
+	}
+	return false
+}
+
+// selects reports whether labels match every selector label.
+func selects(sel, labels map[string]string) bool {
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// sidecarFor returns the Sidecar applying to node: the one whose selector
+// matches in the node's namespace, else the namespace default, else the
+// root namespace default.
+func (ix *Index) sidecarFor(n Node) *api.Sidecar {
+	var nsDefault, rootDefault *api.Sidecar
+	for _, c := range ix.configs(api.KindSidecar) {
+		s := c.Spec.(*api.Sidecar)
+		switch {
+		case c.Metadata.Namespace == n.Namespace && s.WorkloadSelector != nil && len(s.WorkloadSelector.Labels) > 0:
+			if selects(s.WorkloadSelector.Labels, n.Labels) {
+				return s
+			}
+		case c.Metadata.Namespace == n.Namespace && nsDefault == nil:
+			nsDefault = s
+		case c.Metadata.Namespace == ix.mesh.RootNamespace && s.WorkloadSelector == nil && rootDefault == nil:
+			rootDefault = s
+		}
+	}
+	if nsDefault != nil {
+		return nsDefault
+	}
+	return rootDefault
+}
+
+// visibleServices lists the services a proxy may reach, in hostname order:
+// exported to its namespace and, with a Sidecar, listed in one of egress.
+func (ix *Index) visibleServices(n Node, egress []api.IstioEgressListener) []*registry.Service {
+	var out []*registry.Service
+	for _, h := range ix.hosts {
+		s := ix.services[h]
+		if !exported(s.ExportTo, s.Namespace, n.Namespace) {
+			continue
+		}
+		if egress != nil && !egressAllows(egress, s, n.Namespace) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func egressAllows(egress []api.IstioEgressListener, s *registry.Service, proxyNS string) bool {
+	for _, e := range egress {
+		for _, h := range e.Hosts {
+			ns, host, ok := strings.Cut(h, "/")
+			if !ok {
+				ns, host = "*", h
+			}
+			switch ns {
+			case "~":
+				continue
+			case ".":
+				ns = proxyNS
+			}
+			if (ns == "*" || ns == s.Namespace) && hostMatches(host, s.Hostname) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// destinationRule returns the DestinationRule for host visible from ns:
+// the proxy namespace's first, then the host's namespace, then any exported.
+func (ix *Index) destinationRule(host string, n Node) (*api.DestinationRule, string) {
+	var best *api.Config
+	rank := func(c *api.Config) int {
+		switch c.Metadata.Namespace {
+		case n.Namespace:
+			return 0
+		case ix.mesh.RootNamespace:
+			return 2
+		}
+		return 1
+	}
+	for _, c := range ix.configs(api.KindDestinationRule) {
+		dr := c.Spec.(*api.DestinationRule)
+		if ix.fqdn(dr.Host, c.Metadata.Namespace) != host && !hostMatches(ix.fqdn(dr.Host, c.Metadata.Namespace), host) {
+			continue
+		}
+		if !exported(dr.ExportTo, c.Metadata.Namespace, n.Namespace) {
+			continue
+		}
+		if dr.WorkloadSelector != nil && (c.Metadata.Namespace != n.Namespace || !selects(dr.WorkloadSelector.MatchLabels, n.Labels)) {
+			continue
+		}
+		if best == nil || rank(c) < rank(best) {
+			best = c
+		}
+	}
+	if best == nil {
+		return nil, ""
+	}
+	return best.Spec.(*api.DestinationRule), best.Metadata.Namespace
+}
+
+// endpoints returns the endpoints of a service port.
+func (ix *Index) endpoints(host string, port uint32) []registry.Endpoint {
+	return ix.in.Endpoints[EndpointKey{host, port}]
+}

@@ -1,0 +1,72 @@
+package pilot
+
+import (
+	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/registry"
+)
+
+// Inputs is everything translation depends on besides the proxy itself:
+// the current valid configs, the registry view and mesh-wide settings.
+type Inputs struct {
+	// Configs are the valid configs of every kind (already defaulted).
+	Configs []api.Config
+	// Services in the registry.
+	Services []registry.Service
+	// Endpoints of each service port.
+	Endpoints map[EndpointKey][]registry.Endpoint
+	// Modules maps a WasmPlugin URL that has no sha256 (or a file:// URL) to
+	// the sha256 of the module meshd stored for it; filled by the runner.
+	Modules map[string]string
+	// Credentials are TLS credentials by name (gateway credentialName),
+	// served to the proxies that reference them over SDS.
+	Credentials map[string]Credential
+	// Mesh holds mesh-wide settings.
+	Mesh MeshConfig
+}
+
+// EndpointKey names one port of a service.
+type EndpointKey struct {
+	Hostname string
+	Port     uint32
+}
+
+// MeshConfig holds mesh-wide settings (Istio's MeshConfig subset).
+type MeshConfig struct {
+	// TrustDomain of SPIFFE identities; default "cluster.local".
+	TrustDomain string `json:"trustDomain,omitempty"`
+	// DomainSuffix of implicit service names; default "svc.cluster.local".
+	DomainSuffix string `json:"domainSuffix,omitempty"`
+	// RootNamespace holds mesh-wide policies; default "wasmesh-system".
+	RootNamespace string `json:"rootNamespace,omitempty"`
+	// OutboundTrafficPolicy for hosts outside the registry; default ALLOW_ANY.
+	OutboundTrafficPolicy api.OutboundMode `json:"outboundTrafficPolicy,omitempty"`
+	// ModuleBaseURL is where proxies fetch modules by digest,
+	// e.g. "http://127.0.0.1:15014/modules/".
+	ModuleBaseURL string `json:"moduleBaseURL,omitempty"`
+	// EnableAutoMTLS sends ISTIO_MUTUAL to mesh-internal services without a
+	// DestinationRule TLS setting.
+	EnableAutoMTLS bool `json:"enableAutoMtls,omitempty"`
+}
+
+func (m MeshConfig) withDefaults() MeshConfig {
+	if m.TrustDomain == "" {
+		m.TrustDomain = "cluster.local"
+	}
+	if m.DomainSuffix == "" {
+		m.DomainSuffix = "svc.cluster.local"
+	}
+	if m.RootNamespace == "" {
+		m.RootNamespace = "wasmesh-system"
+	}
+	if m.OutboundTrafficPolicy == "" {
+		m.OutboundTrafficPolicy = api.AllowAny
+	}
+	return m
+}
+
+// Credential is a PEM certificate chain and key, or a CA bundle.
+type Credential struct {
+	CertPEM string
+	KeyPEM  string
+	CAPEM   string
+}
