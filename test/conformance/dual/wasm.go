@@ -3,6 +3,8 @@ package dual
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,11 @@ import (
 	"github.com/wasmesh/wasmesh/wasm/abi"
 	"github.com/wasmesh/wasmesh/wasm/host"
 )
+
+// cacheDir is wazero's compilation cache, shared by every test binary and
+// run on this machine (it is keyed by module digest and wazero version), so
+// each filter compiles to machine code once rather than once per test.
+var cacheDir = filepath.Join(os.TempDir(), "wasmesh-dual-compilation-cache")
 
 // RunWasm builds the filter, loads it on a fresh wasm/host Host (one
 // instance, so state is deterministic) and runs body against it.
@@ -25,7 +32,7 @@ func RunWasm(t *testing.T, f Filter, body Body) {
 	for _, p := range f.Properties {
 		w.props[strings.Join(p.Path, "\x00")] = p.Value
 	}
-	h, err := host.New(ctx, host.Config{Logger: w.logs.logger(), HTTPCalls: w, Foreign: w.foreign})
+	h, err := host.New(ctx, host.Config{Logger: w.logs.logger(), HTTPCalls: w, Foreign: w.foreign, CacheDir: cacheDir})
 	if err != nil {
 		t.Fatalf("dual: host: %v", err)
 	}
