@@ -1,0 +1,270 @@
+package registry
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/wasmesh/wasmesh/control/api"
+)
+
+// DefaultDomainSuffix completes the names of implicit workload services:
+// "<service>.<namespace>.svc.cluster.local".
+const DefaultDomainSuffix = "cluster.local"
+
+// Input is everything a View is built from.
+type Input struct {
+	// ServiceEntries are configs of kind ServiceEntry.
+	ServiceEntries []api.Config
+	// WorkloadEntries are configs of kind WorkloadEntry.
+	WorkloadEntries []api.Config
+	// Workloads registered by connected proxies.
+	Workloads []Workload
+	// DomainSuffix of implicit services; DefaultDomainSuffix when empty.
+	DomainSuffix string
+}
+
+// View is an immutable picture of the registry.
+type View struct {
+	services  []Service
+	endpoints map[hostPort][]Endpoint
+	workloads []Workload
+}
+
+type hostPort struct {
+	host string
+	port uint32
+}
+
+// Services returns every service, sorted by hostname and namespace.
+func (v *View) Services() []Service { return append([]Service(nil), v.services...) }
+
+// Service returns the service with the hostname (the first namespace's, if
+// several define it).
+func (v *View) Service(hostname string) (Service, bool) {
+	i := sort.Search(len(v.services), func(i int) bool { return v.services[i].Hostname >= hostname })
+	if i < len(v.services) && v.services[i].Hostname == hostname {
+		return v.services[i], true
+	}
+	return Service{}, false
+}
+
+// Endpoints returns the endpoints of a service port (the port clients use,
+// not the target port), sorted by address and port.
+func (v *View) Endpoints(hostname string, port int) []Endpoint {
+	if port < 0 || port > 65535 {
+		return nil
+	}
+	return append([]Endpoint(nil), v.endpoints[hostPort{hostname, uint32(port)}]...)
+}
+
+// Workloads returns registered workloads and WorkloadEntries, sorted by
+// namespace and name.
+func (v *View) Workloads() []Workload { return append([]Workload(nil), v.workloads...) }
+
+// ImplicitHostname is the hostname of the implicit service of a workload.
+func ImplicitHostname(service, namespace, domainSuffix string) string {
+	if domainSuffix == "" {
+		domainSuffix = DefaultDomainSuffix
+	}
+	return service + "." + namespace + ".svc." + domainSuffix
+}
+
+// Build computes services, endpoints and workloads:
+//   - each ServiceEntry host is a service; its endpoints are its inline
+//     endpoints, or the WorkloadEntries and registered workloads of its
+//     namespace matching its workloadSelector, or (DNS resolution without
+//     endpoints) the host itself;
+//   - registered workloads with a Service name form the implicit service
+//     "<service>.<namespace>.svc.<suffix>" on all their ports, unless a
+//     ServiceEntry of that namespace defines the hostname.
+//
+// An endpoint's port is the endpoint's port named like the service port,
+// else the service port's targetPort, else its number.
+func Build(in Input) *View {
+	v := &View{endpoints: map[hostPort][]Endpoint{}}
+	entries := workloadEntries(in.WorkloadEntries)
+	v.workloads = append(append([]Workload(nil), in.Workloads...), entries...)
+	sort.Slice(v.workloads, func(i, j int) bool {
+		a, b := v.workloads[i], v.workloads[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	defined := map[[2]string]bool{}
+	for _, c := range in.ServiceEntries {
+		se, ok := c.Spec.(*api.ServiceEntry)
+		if !ok {
+			continue
+		}
+		ns := c.Metadata.Namespace
+		for _, host := range se.Hosts {
+			defined[[2]string{ns, host}] = true
+			s := serviceOf(c, se, host)
+			v.services = append(v.services, s)
+			for _, p := range se.Ports {
+				hp := hostPort{host, p.Number}
+				v.endpoints[hp] = append(v.endpoints[hp], seEndpoints(c, se, host, p, v.workloads)...)
+			}
+		}
+	}
+	v.implicitServices(in.Workloads, in.DomainSuffix, defined)
+	sort.SliceStable(v.services, func(i, j int) bool {
+		if v.services[i].Hostname != v.services[j].Hostname {
+			return v.services[i].Hostname < v.services[j].Hostname
+		}
+		return v.services[i].Namespace < v.services[j].Namespace
+	})
+	for hp, eps := range v.endpoints {
+		if len(eps) == 0 {
+			delete(v.endpoints, hp)
+			continue
+		}
+		sort.SliceStable(eps, func(i, j int) bool {
+			if eps[i].Address != eps[j].Address {
+				return eps[i].Address < eps[j].Address
+			}
+			return eps[i].Port < eps[j].Port
+		})
+	}
+	return v
+}
+
+func serviceOf(c api.Config, se *api.ServiceEntry, host string) Service {
+	s := Service{
+		Hostname:        host,
+		Namespace:       c.Metadata.Namespace,
+		Addresses:       se.Addresses,
+		Resolution:      se.Resolution,
+		MeshExternal:    se.Location != api.MeshInternal,
+		Labels:          c.Metadata.Labels,
+		ExportTo:        se.ExportTo,
+		SubjectAltNames: se.SubjectAltNames,
+		Source:          "ServiceEntry " + c.Metadata.Namespace + "/" + c.Metadata.Name,
+	}
+	if s.Resolution == "" {
+		s.Resolution = api.ResolutionNone
+	}
+	for _, p := range se.Ports {
+		s.Ports = append(s.Ports, Port{Name: p.Name, Number: p.Number, Protocol: p.Protocol})
+	}
+	return s
+}
+
+// targetPort picks the endpoint port for service port p.
+func targetPort(p api.ServicePort, named map[string]uint32) uint32 {
+	if n, ok := named[p.Name]; ok && n != 0 {
+		return n
+	}
+	if p.TargetPort != 0 {
+		return p.TargetPort
+	}
+	return p.Number
+}
+
+func seEndpoints(c api.Config, se *api.ServiceEntry, host string, p api.ServicePort, workloads []Workload) []Endpoint {
+	ns := c.Metadata.Namespace
+	var out []Endpoint
+	for _, e := range se.Endpoints {
+		out = append(out, Endpoint{
+			Address: e.Address, Port: targetPort(p, e.Ports), Labels: e.Labels, ServiceAccount: e.ServiceAccount,
+			Namespace: ns, Locality: e.Locality, Weight: e.Weight,
+		})
+	}
+	if se.WorkloadSelector != nil {
+		for _, w := range workloads {
+			if w.Namespace != ns || !matches(se.WorkloadSelector.Labels, w.Labels) {
+				continue
+			}
+			named := map[string]uint32{}
+			for _, wp := range w.Ports {
+				named[wp.Name] = wp.Number
+			}
+			out = append(out, Endpoint{
+				Address: w.Address, Port: targetPort(p, named), Labels: w.Labels, ServiceAccount: w.ServiceAccount,
+				Namespace: ns, Locality: w.Locality, Workload: w.Name,
+			})
+		}
+	}
+	if len(se.Endpoints) == 0 && se.WorkloadSelector == nil &&
+		(se.Resolution == api.ResolutionDNS || se.Resolution == api.ResolutionDNSRoundRobin) && !strings.HasPrefix(host, "*") {
+		out = append(out, Endpoint{Address: host, Port: targetPort(p, nil), Namespace: ns})
+	}
+	return out
+}
+
+// matches reports whether labels carry every selector label. An empty
+// selector matches everything.
+func matches(selector, labels map[string]string) bool {
+	for k, v := range selector {
+		if l, ok := labels[k]; !ok || l != v {
+			return false
+		}
+	}
+	return true
+}
+
+func workloadEntries(cfgs []api.Config) []Workload {
+	var out []Workload
+	for _, c := range cfgs {
+		we, ok := c.Spec.(*api.WorkloadEntry)
+		if !ok {
+			continue
+		}
+		w := Workload{
+			Name: c.Metadata.Name, Namespace: c.Metadata.Namespace, ServiceAccount: we.ServiceAccount,
+			Labels: we.Labels, Address: we.Address, Locality: we.Locality,
+			Source: "WorkloadEntry " + c.Metadata.Namespace + "/" + c.Metadata.Name,
+		}
+		names := make([]string, 0, len(we.Ports))
+		for n := range we.Ports {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			w.Ports = append(w.Ports, Port{Name: n, Number: we.Ports[n]})
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func (v *View) implicitServices(workloads []Workload, suffix string, defined map[[2]string]bool) {
+	type svc struct {
+		s     Service
+		ports map[uint32]bool
+	}
+	byHost := map[string]*svc{}
+	var order []string
+	for _, w := range workloads {
+		if w.Service == "" {
+			continue
+		}
+		host := ImplicitHostname(w.Service, w.Namespace, suffix)
+		if defined[[2]string{w.Namespace, host}] {
+			continue
+		}
+		s, ok := byHost[host]
+		if !ok {
+			s = &svc{s: Service{Hostname: host, Namespace: w.Namespace, Resolution: api.ResolutionStatic, Source: "workload"}, ports: map[uint32]bool{}}
+			byHost[host] = s
+			order = append(order, host)
+		}
+		for _, p := range w.Ports {
+			if !s.ports[p.Number] {
+				s.ports[p.Number] = true
+				s.s.Ports = append(s.s.Ports, p)
+			}
+			hp := hostPort{host, p.Number}
+			v.endpoints[hp] = append(v.endpoints[hp], Endpoint{
+				Address: w.Address, Port: p.Number, Labels: w.Labels, ServiceAccount: w.ServiceAccount,
+				Namespace: w.Namespace, Locality: w.Locality, Workload: w.Name,
+			})
+		}
+	}
+	for _, h := range order {
+		s := byHost[h].s
+		sort.Slice(s.Ports, func(i, j int) bool { return s.Ports[i].Number < s.Ports[j].Number })
+		v.services = append(v.services, s)
+	}
+}
