@@ -96,7 +96,7 @@ func TestBuild(t *testing.T) {
 				{Name: "loner", Namespace: "default", Address: "127.0.0.4"},
 			}},
 			services: []Service{{Hostname: "reviews.default.svc.cluster.local", Namespace: "default",
-				Ports: []Port{{Name: "http", Number: 9080, Protocol: api.ProtocolHTTP}, {Name: "admin", Number: 9090}},
+				Ports:      []Port{{Name: "http", Number: 9080, Protocol: api.ProtocolHTTP}, {Name: "admin", Number: 9090}},
 				Resolution: api.ResolutionStatic, Source: "workload"}},
 			host: "reviews.default.svc.cluster.local", port: 9080,
 			endpoints: []Endpoint{
