@@ -61,12 +61,17 @@ func (v *View) Endpoints(hostname string, port int) []Endpoint {
 // namespace and name.
 func (v *View) Workloads() []Workload { return append([]Workload(nil), v.workloads...) }
 
-// ImplicitHostname is the hostname of the implicit service of a workload.
+// ImplicitHostname is the hostname of the implicit service of a workload:
+// "<service>.<namespace>.svc.<domainSuffix>". A suffix given with its
+// "svc." already ("svc.cluster.local") is used as is.
 func ImplicitHostname(service, namespace, domainSuffix string) string {
 	if domainSuffix == "" {
 		domainSuffix = DefaultDomainSuffix
 	}
-	return service + "." + namespace + ".svc." + domainSuffix
+	if !strings.HasPrefix(domainSuffix, "svc.") {
+		domainSuffix = "svc." + domainSuffix
+	}
+	return service + "." + namespace + "." + domainSuffix
 }
 
 // Build computes services, endpoints and workloads:

@@ -147,3 +147,14 @@ func TestBuildWorkloads(t *testing.T) {
 		t.Error("out-of-range port returned endpoints")
 	}
 }
+
+func TestImplicitHostname(t *testing.T) {
+	for _, suffix := range []string{"", "cluster.local", "svc.cluster.local"} {
+		if got := ImplicitHostname("reviews", "ns", suffix); got != "reviews.ns.svc.cluster.local" {
+			t.Errorf("suffix %q: %s", suffix, got)
+		}
+	}
+	if got := ImplicitHostname("a", "b", "mesh.example"); got != "a.b.svc.mesh.example" {
+		t.Errorf("got %s", got)
+	}
+}

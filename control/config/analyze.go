@@ -17,6 +17,7 @@ type AnalyzeOptions struct {
 	// hosts of the snapshot are added automatically.
 	Hosts []string
 	// DomainSuffix completes short names; DefaultDomainSuffix when empty.
+	// "cluster.local" and "svc.cluster.local" are the same.
 	DomainSuffix string
 }
 
@@ -75,6 +76,9 @@ func (a *analyzer) warn(c api.Config, path, format string, args ...any) {
 func (a *analyzer) fqdn(host, ns string) string {
 	if strings.Contains(host, ".") || strings.HasPrefix(host, "*") {
 		return host
+	}
+	if strings.HasPrefix(a.suffix, "svc.") {
+		return host + "." + ns + "." + a.suffix
 	}
 	return host + "." + ns + ".svc." + a.suffix
 }

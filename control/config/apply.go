@@ -182,3 +182,26 @@ func writeFile(file string, content []byte) error {
 func fileName(k api.Key) string {
 	return strings.ToLower(k.Kind) + "." + k.Namespace + "." + k.Name + ".yaml"
 }
+
+// ApplyFile decodes data strictly (name is the file name used in errors,
+// e.g. the one the user gave to meshctl apply -f) and applies every config
+// it holds. Nothing is written unless every document is valid and no config
+// is defined twice.
+func (s *DirStore) ApplyFile(name string, data []byte) ([]api.Config, error) {
+	snap, err := ParseSnapshot(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if snap.Len() == 0 {
+		return nil, ErrorList{{File: name, Message: "no configs found"}}.Err()
+	}
+	var out []api.Config
+	for _, c := range snap.All() {
+		got, err := s.Apply(c)
+		if err != nil {
+			return out, fmt.Errorf("config: applied %d of %d configs, then %s: %w", len(out), snap.Len(), c.Key(), err)
+		}
+		out = append(out, got)
+	}
+	return out, nil
+}

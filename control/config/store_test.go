@@ -288,3 +288,30 @@ func TestApplyDelete(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyFile(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenDir(dir, discard, StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := seVS + "---\n" + vs("  hosts: [r]", "  http:", "  - route:", "    - destination: {host: r}", "      weight: 140")
+	_, err = s.ApplyFile("mine.yaml", []byte(bad))
+	if err == nil || err.Error() != "mine.yaml:27: spec.http[0].route[0].weight: must be between 0 and 100, got 140" {
+		t.Fatalf("err = %v", err)
+	}
+	dup := seVS + "---\n" + strings.SplitN(seVS, "---\n", 2)[1]
+	if _, err := s.ApplyFile("dup.yaml", []byte(dup)); err == nil || !strings.Contains(err.Error(), "already defined at dup.yaml:10") {
+		t.Fatalf("dup err = %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("invalid input wrote %d files", len(entries))
+	}
+	if _, err := s.ApplyFile("empty.yaml", []byte("# nothing\n")); err == nil {
+		t.Fatal("empty input accepted")
+	}
+	got, err := s.ApplyFile("mine.yaml", []byte(seVS))
+	if err != nil || len(got) != 2 || s.Current().Len() != 2 {
+		t.Fatalf("apply: %v, %d configs", err, len(got))
+	}
+}

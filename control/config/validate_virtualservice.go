@@ -171,11 +171,16 @@ func (v *validator) httpRoute(path string, r *api.HTTPRoute) {
 }
 
 // weightSum checks Istio's rule: several destinations (or any explicit
-// weight) must have weights summing to 100.
+// weight) must have weights summing to 100. Out-of-range weights are
+// reported alone.
 func (v *validator) weightSum(path string, n int, weight func(int) int32) {
 	var sum int64
 	for i := 0; i < n; i++ {
-		sum += int64(weight(i))
+		w := int64(weight(i))
+		if w < 0 || w > 100 {
+			return // reported for the weight itself
+		}
+		sum += w
 	}
 	if n == 0 || (n == 1 && sum == 0) {
 		return
