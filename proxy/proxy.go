@@ -157,7 +157,8 @@ func (p *Proxy) Run(ctx context.Context) error {
 	}
 	if p.cfg.XDSAddress != "" {
 		c, err := xdsclient.New(xdsclient.Config{Logger: p.log, Address: p.cfg.XDSAddress, Node: p.cfg.Node,
-			Delta: p.cfg.Delta, Handler: p})
+			Delta: p.cfg.Delta, Handler: p, Types: []string{xdsclient.ClusterType, xdsclient.EndpointType,
+				xdsclient.ListenerType, xdsclient.RouteType, xdsclient.SecretType, xdsclient.ExtensionConfigType}})
 		if err != nil {
 			p.listeners.Close(0)
 			return fmt.Errorf("proxy: %w", err)
