@@ -96,6 +96,7 @@ func Build(in Input) *View {
 		}
 		return a.Name < b.Name
 	})
+	idx := indexWorkloads(v.workloads)
 	defined := map[[2]string]bool{}
 	for _, c := range in.ServiceEntries {
 		se, ok := c.Spec.(*api.ServiceEntry)
@@ -109,7 +110,7 @@ func Build(in Input) *View {
 			v.services = append(v.services, s)
 			for _, p := range se.Ports {
 				hp := hostPort{host, p.Number}
-				v.endpoints[hp] = append(v.endpoints[hp], seEndpoints(c, se, host, p, v.workloads)...)
+				v.endpoints[hp] = append(v.endpoints[hp], seEndpoints(c, se, host, p, idx)...)
 			}
 		}
 	}
@@ -167,7 +168,7 @@ func targetPort(p api.ServicePort, named map[string]uint32) uint32 {
 	return p.Number
 }
 
-func seEndpoints(c api.Config, se *api.ServiceEntry, host string, p api.ServicePort, workloads []Workload) []Endpoint {
+func seEndpoints(c api.Config, se *api.ServiceEntry, host string, p api.ServicePort, idx workloadIndex) []Endpoint {
 	ns := c.Metadata.Namespace
 	var out []Endpoint
 	for _, e := range se.Endpoints {
@@ -177,10 +178,7 @@ func seEndpoints(c api.Config, se *api.ServiceEntry, host string, p api.ServiceP
 		})
 	}
 	if se.WorkloadSelector != nil {
-		for _, w := range workloads {
-			if w.Namespace != ns || !matches(se.WorkloadSelector.Labels, w.Labels) {
-				continue
-			}
+		for _, w := range idx.selected(ns, se.WorkloadSelector.Labels) {
 			named := map[string]uint32{}
 			for _, wp := range w.Ports {
 				named[wp.Name] = wp.Number
@@ -194,6 +192,46 @@ func seEndpoints(c api.Config, se *api.ServiceEntry, host string, p api.ServiceP
 	if len(se.Endpoints) == 0 && se.WorkloadSelector == nil &&
 		(se.Resolution == api.ResolutionDNS || se.Resolution == api.ResolutionDNSRoundRobin) && !strings.HasPrefix(host, "*") {
 		out = append(out, Endpoint{Address: host, Port: targetPort(p, nil), Namespace: ns})
+	}
+	return out
+}
+
+// workloadIndex finds the workloads of a namespace by one label.
+type workloadIndex map[string]map[[2]string][]*Workload
+
+// indexWorkloads indexes workloads by namespace and by each label; the
+// label pair "" "" lists every workload of the namespace.
+func indexWorkloads(ws []Workload) workloadIndex {
+	idx := workloadIndex{}
+	for i := range ws {
+		w := &ws[i]
+		m := idx[w.Namespace]
+		if m == nil {
+			m = map[[2]string][]*Workload{}
+			idx[w.Namespace] = m
+		}
+		m[[2]string{}] = append(m[[2]string{}], w)
+		for k, v := range w.Labels {
+			m[[2]string{k, v}] = append(m[[2]string{k, v}], w)
+		}
+	}
+	return idx
+}
+
+// selected returns the workloads of ns carrying every selector label, in
+// index order.
+func (idx workloadIndex) selected(ns string, selector map[string]string) []*Workload {
+	candidates := idx[ns][[2]string{}]
+	for k, v := range selector {
+		if c := idx[ns][[2]string{k, v}]; len(c) < len(candidates) {
+			candidates = c
+		}
+	}
+	var out []*Workload
+	for _, w := range candidates {
+		if matches(selector, w.Labels) {
+			out = append(out, w)
+		}
 	}
 	return out
 }

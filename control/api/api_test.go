@@ -33,6 +33,21 @@ func TestDurationRoundTrip(t *testing.T) {
 
 // Every field of every kind has a camelCase json tag, and enum types list
 // their values, so decoding and CRD generation can rely on them.
+func TestDurationString(t *testing.T) {
+	for in, want := range map[string]string{"24h": "24h", "90m": "1h30m", "60s": "1m", "1.5s": "1.5s", "250ms": "250ms", "1h0m1s": "1h0m1s", "0s": "0s"} {
+		d, err := ParseDuration(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.String() != want {
+			t.Errorf("%s: got %s, want %s", in, d, want)
+		}
+		if back, _ := ParseDuration(d.String()); back != d {
+			t.Errorf("%s does not parse back", d)
+		}
+	}
+}
+
 func TestKindsHaveTaggedFields(t *testing.T) {
 	seen := map[reflect.Type]bool{}
 	var walk func(path string, tp reflect.Type)

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -24,8 +25,21 @@ func ParseDuration(s string) (Duration, error) {
 // NewDuration wraps d.
 func NewDuration(d time.Duration) *Duration { return &Duration{d} }
 
-// MarshalText renders the duration in Go's notation, e.g. "1.5s".
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+// String renders the duration in Go's notation without zero trailing
+// units: "1.5s", "250ms", "1m", "24h", "1h30m".
+func (d Duration) String() string {
+	s := d.Duration.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// MarshalText renders the duration as String does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // UnmarshalText parses a duration string.
 func (d *Duration) UnmarshalText(b []byte) error {
@@ -38,7 +52,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 }
 
 // MarshalJSON renders the duration as a JSON string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.Duration.String()) }
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
 // UnmarshalJSON parses a JSON string duration.
 func (d *Duration) UnmarshalJSON(b []byte) error {
