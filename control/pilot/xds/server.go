@@ -1,0 +1,325 @@
+package xds
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/wasmesh/wasmesh/control/pilot"
+)
+
+// emptyVersion is the version of a type with no resources.
+const emptyVersion = "empty"
+
+// Hooks tell the runner about proxies coming and going.
+type Hooks struct {
+	// Connected is called when a proxy's first stream opens.
+	Connected func(pilot.Node)
+	// Disconnected is called when a proxy's last stream closes.
+	Disconnected func(pilot.Node)
+}
+
+// Server is the ADS server state: cache, connected proxies, push status.
+type Server struct {
+	log   *slog.Logger
+	cache cachev3.SnapshotCache
+	hooks Hooks
+	index atomic.Pointer[pilot.Index]
+
+	mu      sync.Mutex
+	streams map[int64]string // stream id → node id
+	proxies map[string]*proxyState
+
+	pushes, skipped, failures atomic.Int64
+}
+
+type proxyState struct {
+	node      pilot.Node
+	connected time.Time
+	streams   int
+	delta     bool
+	versions  map[string]string // type URL → version in the snapshot
+	types     map[string]*TypeStatus
+	nonces    map[string]string // nonce → version sent with it
+	ir        *pilot.IR
+}
+
+var _ serverv3.Callbacks = (*Server)(nil)
+
+// New returns a Server; set an index with SetIndex before proxies connect.
+func New(log *slog.Logger, hooks Hooks) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{log: log, hooks: hooks, streams: map[int64]string{}, proxies: map[string]*proxyState{}}
+	s.cache = cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil)
+	return s
+}
+
+// Cache is the snapshot cache the gRPC server serves from.
+func (s *Server) Cache() cachev3.Cache { return s.cache }
+
+// GRPC returns go-control-plane's xDS server over this Server's cache and
+// callbacks.
+func (s *Server) GRPC(ctx context.Context) serverv3.Server {
+	return serverv3.NewServer(ctx, s.cache, s)
+}
+
+// PushStats counts what a Push did.
+type PushStats struct {
+	Proxies int // proxies considered
+	Pushed  int // proxies whose snapshot changed
+	Failed  int // proxies whose resources failed validation (old config kept)
+}
+
+// Push sets idx as the current index and recomputes every connected
+// proxy; only proxies whose resources changed get a new snapshot, and only
+// the changed types get a new version.
+func (s *Server) Push(idx *pilot.Index) PushStats {
+	s.index.Store(idx)
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.proxies))
+	for id := range s.proxies {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	var st PushStats
+	var mu sync.Mutex
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				pushed, err := s.update(id, idx)
+				mu.Lock()
+				st.Proxies++
+				if pushed {
+					st.Pushed++
+				}
+				if err != nil {
+					st.Failed++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, id := range ids {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	return st
+}
+
+// SetIndex sets the index used for proxies that connect later without
+// pushing to the connected ones.
+func (s *Server) SetIndex(idx *pilot.Index) { s.index.Store(idx) }
+
+// Stats returns totals since start: snapshots pushed, unchanged proxies
+// skipped, translation failures.
+func (s *Server) Stats() (pushes, skipped, failures int64) {
+	return s.pushes.Load(), s.skipped.Load(), s.failures.Load()
+}
+
+// update regenerates one proxy and sets its snapshot if anything changed.
+func (s *Server) update(id string, idx *pilot.Index) (bool, error) {
+	if idx == nil {
+		return false, nil
+	}
+	s.mu.Lock()
+	p, ok := s.proxies[id]
+	if !ok {
+		s.mu.Unlock()
+		return false, nil
+	}
+	node, old := p.node, p.versions
+	s.mu.Unlock()
+
+	ir, res, err := pilot.Generate(idx, node)
+	if err != nil {
+		s.failures.Add(1)
+		s.log.Error("xds: translation failed; the proxy keeps its config", "proxy", id, "err", err)
+		return false, err
+	}
+	byType := res.ByType()
+	versions := make(map[string]string, len(byType))
+	changed := old == nil
+	for t, items := range byType {
+		versions[t] = version(items)
+		changed = changed || old[t] != versions[t]
+	}
+	s.mu.Lock()
+	if p, ok = s.proxies[id]; ok {
+		p.ir = ir
+	}
+	s.mu.Unlock()
+	if !ok {
+		return false, nil
+	}
+	if !changed {
+		s.skipped.Add(1)
+		return false, nil
+	}
+	snap := &cachev3.Snapshot{}
+	for t, items := range byType {
+		snap.Resources[cachev3.GetResponseType(t)] = cachev3.NewResources(versions[t], items)
+	}
+	s.mu.Lock()
+	if p, ok = s.proxies[id]; ok {
+		p.versions = versions
+	}
+	s.mu.Unlock()
+	if !ok {
+		return false, nil
+	}
+	if err := s.cache.SetSnapshot(context.Background(), id, snap); err != nil {
+		s.failures.Add(1)
+		return false, fmt.Errorf("xds: set snapshot of %s: %w", id, err)
+	}
+	s.pushes.Add(1)
+	return true, nil
+}
+
+// version hashes a type's resources (deterministic proto encoding, in
+// name order as the generator sorts them).
+func version(items []types.Resource) string {
+	if len(items) == 0 {
+		return emptyVersion
+	}
+	h := sha256.New()
+	opts := proto.MarshalOptions{Deterministic: true}
+	for _, r := range items {
+		b, err := opts.Marshal(r)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// connect registers a stream of a node; the first stream of a node makes
+// it known, reports it and gives it a snapshot.
+func (s *Server) connect(streamID int64, n *corev3.Node, delta bool) error {
+	s.mu.Lock()
+	if _, ok := s.streams[streamID]; ok {
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	node, err := pilot.ParseNode(n)
+	if err != nil {
+		s.log.Warn("xds: rejecting stream", "stream", streamID, "err", err)
+		return err
+	}
+	s.mu.Lock()
+	s.streams[streamID] = node.ID
+	p, ok := s.proxies[node.ID]
+	if !ok {
+		p = &proxyState{node: node, connected: time.Now(), types: map[string]*TypeStatus{}, nonces: map[string]string{}}
+		s.proxies[node.ID] = p
+	}
+	p.streams++
+	p.delta = delta
+	s.mu.Unlock()
+	if !ok {
+		s.log.Info("xds: proxy connected", "proxy", node.ID, "namespace", node.Namespace, "type", node.Type)
+		if s.hooks.Connected != nil {
+			s.hooks.Connected(node)
+		}
+		if _, err := s.update(node.ID, s.index.Load()); err != nil {
+			s.log.Error("xds: first push failed", "proxy", node.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+func (s *Server) disconnect(streamID int64) {
+	s.mu.Lock()
+	id, ok := s.streams[streamID]
+	delete(s.streams, streamID)
+	var gone *proxyState
+	if p := s.proxies[id]; ok && p != nil {
+		p.streams--
+		if p.streams <= 0 {
+			gone = p
+			delete(s.proxies, id)
+		}
+	}
+	s.mu.Unlock()
+	if gone == nil {
+		return
+	}
+	s.cache.ClearSnapshot(id)
+	s.log.Info("xds: proxy disconnected", "proxy", id)
+	if s.hooks.Disconnected != nil {
+		s.hooks.Disconnected(gone.node)
+	}
+}
+
+// sent records a response's version under its nonce.
+func (s *Server) sent(streamID int64, typeURL, version, nonce string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.proxies[s.streams[streamID]]
+	if p == nil {
+		return
+	}
+	ts := p.typeStatus(typeURL)
+	ts.Sent, ts.SentAt = version, time.Now()
+	p.nonces[typeURL+"/"+nonce] = version
+}
+
+// answered records an ACK or NACK of the response with nonce.
+func (s *Server) answered(streamID int64, typeURL, nonce, version string, detail error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.proxies[s.streams[streamID]]
+	if p == nil {
+		return
+	}
+	ts := p.typeStatus(typeURL)
+	if nonce == "" {
+		return // a subscription, not an answer
+	}
+	key := typeURL + "/" + nonce
+	v, ok := p.nonces[key]
+	delete(p.nonces, key)
+	if !ok {
+		v = version
+	}
+	ts.At = time.Now()
+	if detail != nil {
+		ts.Nacked, ts.Error = v, detail.Error()
+		s.log.Warn("xds: proxy rejected config", "proxy", p.node.ID, "type", typeURL, "version", v, "err", detail)
+		return
+	}
+	ts.Acked = v
+	if ts.Nacked == v {
+		ts.Nacked, ts.Error = "", ""
+	}
+}
+
+func (p *proxyState) typeStatus(t string) *TypeStatus {
+	ts := p.types[t]
+	if ts == nil {
+		ts = &TypeStatus{}
+		p.types[t] = ts
+	}
+	return ts
+}
