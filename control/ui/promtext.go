@@ -92,10 +92,14 @@ func parseLabels(in string) (map[string]string, string, error) {
 		}
 		name := in[:j]
 		in = strings.TrimLeft(in[j:], " \t")
-		if !strings.HasPrefix(in, `="`) {
-			return nil, "", fmt.Errorf("label %q: want =\"", name)
+		if !strings.HasPrefix(in, "=") {
+			return nil, "", fmt.Errorf("label %q: want =", name)
 		}
-		val, after, err := unquote(in[2:])
+		in = strings.TrimLeft(in[1:], " \t")
+		if !strings.HasPrefix(in, `"`) {
+			return nil, "", fmt.Errorf("label %q: want a quoted value", name)
+		}
+		val, after, err := unquote(in[1:])
 		if err != nil {
 			return nil, "", fmt.Errorf("label %q: %w", name, err)
 		}
