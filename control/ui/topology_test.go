@@ -105,7 +105,7 @@ func TestQuantile(t *testing.T) {
 		{map[float64]float64{10: 10, inf: 10}, 9, true},
 		{map[float64]float64{10: 5, 20: 10, inf: 10}, 18, true},
 		{map[float64]float64{10: 0, 20: 0, inf: 4}, 20, true}, // all above the last bound
-		{map[float64]float64{10: 4}, 0, false},                 // no +Inf bucket
+		{map[float64]float64{10: 4}, 0, false},                // no +Inf bucket
 	} {
 		got, ok := quantile(0.9, tc.buckets)
 		if ok != tc.ok || got != tc.want {
