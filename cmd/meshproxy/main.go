@@ -36,9 +36,9 @@ func main() {
 
 type flags struct {
 	bootstrap, nodeID, cluster, xds, mode, logLevel, wasmCache string
-	adminPort                                                   int
-	delta, accessLog                                            bool
-	drain                                                       time.Duration
+	adminPort                                                  int
+	delta, accessLog                                           bool
+	drain                                                      time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (*flags, error) {
