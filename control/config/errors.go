@@ -13,14 +13,14 @@ var ErrInvalid = errors.New("config: invalid configuration")
 // Error is one problem in a configuration document.
 type Error struct {
 	// File the document came from; empty for configs not read from a file.
-	File string
+	File string `json:"file,omitempty"`
 	// Line in File (1-based); 0 when unknown.
-	Line int
+	Line int `json:"line,omitempty"`
 	// Path of the field, e.g. "spec.http[0].route[1].weight"; empty for
 	// document-level problems.
-	Path string
+	Path string `json:"path,omitempty"`
 	// Message says what is wrong.
-	Message string
+	Message string `json:"message"`
 }
 
 // Error renders "file:line: path: message", leaving out the empty parts.
