@@ -7,9 +7,10 @@
 // its own linear memory, running one evaluation at a time through the
 // opa_eval fast path: the input JSON is written at the heap pointer saved
 // after the data was loaded, and every evaluation restarts the heap there.
-// A trap, an opa_abort, a context deadline or the memory limit fails that
-// evaluation with ErrEvalTrap; the instance is discarded and a fresh one is
-// created on demand, so the host never panics and the pool stays whole.
+// A trap, an opa_abort, the memory limit or (with Config.Interruptible) a
+// context deadline fails that evaluation with ErrEvalTrap; the instance is
+// discarded and a fresh one is created on demand, so the host never panics
+// and the pool stays whole.
 //
 // The builtins the Wasm target cannot compile natively are imported from the
 // host (opa_builtin0..4); SupportedBuiltins lists the ones implemented here

@@ -79,7 +79,7 @@ func TestEval(t *testing.T) {
 // with ErrEvalTrap and that the policy keeps answering afterwards.
 func TestTrapReplacesInstance(t *testing.T) {
 	ctx := context.Background()
-	_, p, _ := load(t, eval.Config{Instances: 1, MemoryLimitPages: 64}, authz, `{"paths": ["/a"]}`, "authz/allow", "authz/conflict", "authz/spin")
+	_, p, _ := load(t, eval.Config{Instances: 1, MemoryLimitPages: 64, Interruptible: true}, authz, `{"paths": ["/a"]}`, "authz/allow", "authz/conflict", "authz/spin")
 	healthy := func() {
 		t.Helper()
 		got, err := p.Eval(ctx, "authz/allow", []byte(`{"method":"GET","path":"/a"}`))

@@ -158,6 +158,9 @@ func (p *Policy) acquire(ctx context.Context) (*instance, error) {
 	if p.closed.Load() {
 		return nil, ErrClosed
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
 	var in *instance
 	select {
 	case in = <-p.pool:
