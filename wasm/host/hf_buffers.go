@@ -69,12 +69,12 @@ func bufferFuncs() []hostFunc {
 			if st != abi.StatusOK {
 				return st
 			}
-			if ro {
-				return abi.StatusBadArgument
-			}
 			v, ok := view(in.mem, uint32(s[3]), uint32(s[4]))
 			if !ok {
 				return abi.StatusInvalidMemoryAccess
+			}
+			if ro {
+				return abi.StatusBadArgument
 			}
 			*buf = spliceBuffer(*buf, uint32(s[1]), uint32(s[2]), v)
 			return abi.StatusOK

@@ -25,11 +25,10 @@ func logFuncs() []hostFunc {
 			if level > uint32(abi.LogCritical) {
 				return abi.StatusBadArgument
 			}
-			size := min(uint32(s[2]), maxLogMessage)
-			msg, ok := readString(in.mem, uint32(s[1]), size)
-			if !ok {
+			if !guestRange(in.mem.Size(), uint32(s[1]), uint32(s[2])) {
 				return abi.StatusInvalidMemoryAccess
 			}
+			msg, _ := readString(in.mem, uint32(s[1]), min(uint32(s[2]), maxLogMessage))
 			in.p.log.Log(context.Background(), slogLevels[level], msg, "context_id", in.effective)
 			return abi.StatusOK
 		}},

@@ -52,6 +52,10 @@ func writeU64(mem api.Memory, ptr uint32, v uint64) bool {
 	return mem.WriteUint64Le(ptr, v)
 }
 
+// maxReentry bounds host→guest→host nesting through the guest's allocator,
+// so a hostile allocator cannot recurse until the host's stack is exhausted.
+const maxReentry = 4
+
 // returnBytes hands data to the guest: it allocates guest memory with the
 // guest's allocator, copies data in and writes the pointer and size to the
 // guest's out-parameters. Empty data returns pointer 0 and size 0.
@@ -63,6 +67,10 @@ func (in *instance) returnBytes(data []byte, ptrPtr, sizePtr uint32) abi.Status 
 	}
 	var ptr uint32
 	if len(data) > 0 {
+		if in.rt.Depth() > maxReentry {
+			// The guest's allocator keeps calling back into the host.
+			return abi.StatusInternalFailure
+		}
 		if uint64(len(data)) > uint64(mem.Size()) {
 			// Cannot fit even after the guest grows a little; refuse early.
 			if uint64(len(data)) > uint64(in.p.cfg.MemoryLimitPages)*65536 {

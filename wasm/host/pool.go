@@ -109,15 +109,19 @@ func (pl *pool) backoff(s *slot, err error) {
 		d = min(firstBackoff<<(s.failures-2), maxBackoff)
 	}
 	s.retryAt = time.Now().Add(d)
-	if s.failures <= 3 || s.failures&(s.failures-1) == 0 {
-		pl.p.log.Error("host: wasm instance failed", "err", err, "failures", s.failures, "retry_in", d)
-	} else if s.failures == 4 {
+	switch {
+	case s.failures == 4:
 		pl.p.log.Error("host: wasm instance crash loop; further failures logged at powers of two", "err", err, "retry_in", d)
+	case s.failures <= 3 || s.failures&(s.failures-1) == 0:
+		pl.p.log.Error("host: wasm instance failed", "err", err, "failures", s.failures, "retry_in", d)
 	}
 }
 
 // died is called (with in.mu held) when an instance trapped or timed out.
 func (pl *pool) died(in *instance, err error) {
+	if in.slot == nil {
+		return // still starting: the creator reports the error
+	}
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	if s := in.slot; s != nil && s.inst == in {

@@ -127,6 +127,10 @@ func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) 
 	return fmt.Errorf("%w: %w", ErrTrap, err)
 }
 
+// Depth is the number of guest calls in progress (nested calls from host
+// functions count).
+func (i *Instance) Depth() int { return i.depth }
+
 // Close closes the instance and frees its memory.
 func (i *Instance) Close(ctx context.Context) error {
 	i.rt.wd.remove(i)
