@@ -55,7 +55,30 @@ func Analyze(s *Snapshot, opts AnalyzeOptions) []Warning {
 	for _, c := range s.List(api.KindVirtualService) {
 		a.virtualService(c)
 	}
+	a.namespaceWide(api.KindSidecar, func(c api.Config) bool { return c.Spec.(*api.Sidecar).WorkloadSelector == nil }, "spec")
+	a.namespaceWide(api.KindPeerAuthentication, func(c api.Config) bool {
+		sel := c.Spec.(*api.PeerAuthentication).Selector
+		return sel == nil || len(sel.MatchLabels) == 0
+	}, "spec")
 	return a.out
+}
+
+// namespaceWide warns when a namespace has several configs of a kind that
+// apply to the whole namespace (only the oldest would apply in Istio; here
+// the first by name does).
+func (a *analyzer) namespaceWide(kind string, wide func(api.Config) bool, path string) {
+	first := map[string]string{}
+	for _, c := range a.s.List(kind) {
+		if !wide(c) {
+			continue
+		}
+		ns := c.Metadata.Namespace
+		if f, ok := first[ns]; ok {
+			a.warn(c, path, "namespace %s already has the namespace-wide %s %q; this one is ignored", ns, kind, f)
+			continue
+		}
+		first[ns] = c.Metadata.Name
+	}
 }
 
 type analyzer struct {

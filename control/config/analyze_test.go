@@ -64,3 +64,44 @@ spec:
 		t.Errorf("warnings without registry = %d: %v", len(got), got)
 	}
 }
+
+func TestAnalyzeNamespaceWide(t *testing.T) {
+	in := `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: a}
+spec:
+  egress: [{hosts: ["./*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: b}
+spec:
+  egress: [{hosts: ["*/*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: c}
+spec:
+  workloadSelector: {labels: {app: x}}
+  egress: [{hosts: ["*/*"]}]
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: p1}
+spec: {mtls: {mode: STRICT}}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: p2, namespace: other}
+spec: {}
+`
+	s, err := ParseSnapshot("n.yaml", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Analyze(s, AnalyzeOptions{})
+	want := `n.yaml:10: spec: Sidecar default/b: namespace default already has the namespace-wide Sidecar "a"; this one is ignored`
+	if len(got) != 1 || got[0].Error() != want {
+		t.Fatalf("got %v\nwant %s", got, want)
+	}
+}

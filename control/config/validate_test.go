@@ -107,6 +107,8 @@ func TestValidationErrors(t *testing.T) {
 				`f.yaml:7: spec.failStrategy: must be FAIL_CLOSE or FAIL_OPEN, got FAIL_RELOAD`}},
 		{"authz condition", doc("security.istio.io/v1", "AuthorizationPolicy", "  rules:", "  - when:", "    - key: request.foo", "      values: [x]"),
 			[]string{`f.yaml:7: spec.rules[0].when[0].key: unknown condition key "request.foo"`}},
+		{"tcp route without destination", vs("  hosts: [r]", "  tcp:", "  - match: [{port: 80}]"),
+			[]string{`f.yaml:7: spec.tcp[0].route: at least one destination is required`}},
 		{"wasm url", doc("extensions.istio.io/v1alpha1", "WasmPlugin", "  url: ftp://x/f.wasm"),
 			[]string{`f.yaml:5: spec.url: unsupported scheme "ftp": use file://, http://, https:// or oci://`}},
 	}

@@ -191,6 +191,9 @@ func (v *validator) weightSum(path string, n int, weight func(int) int32) {
 }
 
 func (v *validator) routeDestinations(path string, ds []api.RouteDestination) {
+	if len(ds) == 0 {
+		v.add(path, "at least one destination is required")
+	}
 	for i := range ds {
 		p := idx(path, i)
 		v.destination(p+".destination", &ds[i].Destination)
