@@ -129,6 +129,9 @@ func (p *Proxy) Run(ctx context.Context) error {
 	p.clusters = cluster.NewManager(ctx, p.log, p.stats, p, p.cfg.Drain)
 	defer p.clusters.Close()
 	p.jwks = &httpx.JWKSCache{Clusters: p.clusters}
+	if w, ok := p.cfg.Wasm.(interface{ SetClusters(*cluster.Manager) }); ok {
+		w.SetClusters(p.clusters)
+	}
 	p.listeners = listener.New(listener.Options{Log: p.log, Stats: p.stats, Clusters: p.clusters, Secrets: p,
 		Build: p.buildHandler, Drain: p.cfg.Drain, AccessLog: p.accessLogLine})
 	if err := p.applyStatic(); err != nil {

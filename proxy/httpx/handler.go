@@ -63,11 +63,6 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	for _, f := range h.o.Filters {
-		if d, ok := f.(StreamDoner); ok {
-			defer d.OnStreamDone(s)
-		}
-	}
 	h.route(s) // filters may have changed headers (route cache cleared)
 	rt := s.Route
 	switch {
@@ -119,6 +114,9 @@ func (h *Handler) finish(s *Stream, w *respWriter) {
 	h.o.Stats.Inc(h.prefix + "downstream_rq_" + strconv.Itoa(s.Status/100) + "xx")
 	if h.o.AccessLog != nil {
 		writeAccessLog(h.o.AccessLog, h.o.LogMu, s, w.Header().Get("X-Envoy-Upstream-Service-Time"))
+	}
+	for i := len(s.doneHooks) - 1; i >= 0; i-- {
+		s.doneHooks[i]()
 	}
 }
 

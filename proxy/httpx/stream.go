@@ -71,6 +71,7 @@ type Stream struct {
 	Metadata map[string]map[string]any
 	// respHooks run on the response headers before they are written.
 	respHooks []func(status int, h http.Header)
+	doneHooks []func()
 	Status    int
 	BytesIn   int64
 	BytesOut  int64
@@ -83,6 +84,9 @@ func (s *Stream) AddFlag(f string) { s.Flags = append(s.Flags, f) }
 func (s *Stream) OnResponseHeaders(f func(status int, h http.Header)) {
 	s.respHooks = append(s.respHooks, f)
 }
+
+// OnDone registers f to run when the stream has finished (after the access log).
+func (s *Stream) OnDone(f func()) { s.doneHooks = append(s.doneHooks, f) }
 
 // SetMetadata stores dynamic metadata.
 func (s *Stream) SetMetadata(ns, key string, v any) {
@@ -120,7 +124,3 @@ type Filter interface {
 	OnRequest(s *Stream) *LocalReply
 }
 
-// StreamDoner is implemented by filters that hold per-stream resources.
-type StreamDoner interface {
-	OnStreamDone(s *Stream)
-}

@@ -1,0 +1,204 @@
+package wasmfilter
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wasmesh/wasmesh/proxy/cluster"
+	"github.com/wasmesh/wasmesh/proxy/config"
+	"github.com/wasmesh/wasmesh/proxy/httpx"
+	"github.com/wasmesh/wasmesh/wasm/abi"
+	"github.com/wasmesh/wasmesh/wasm/fetch"
+	"github.com/wasmesh/wasmesh/wasm/host"
+)
+
+// Config configures a Factory.
+type Config struct {
+	Logger       *slog.Logger
+	CacheDir     string // module and compilation cache; "" = none
+	NodeID       string
+	NodeMetadata map[string]string
+	// AllowPrivateFetch lets remote modules come from loopback/private addresses (tests, in-mesh stores).
+	AllowPrivateFetch bool
+	Foreign           *host.ForeignRegistry
+}
+
+// Factory creates Wasm HTTP filters; it implements proxy.WasmFactory.
+type Factory struct {
+	log      *slog.Logger
+	host     *host.Host
+	fetch    *fetch.Fetcher
+	clusters atomic.Pointer[cluster.Manager]
+
+	mu      sync.Mutex
+	plugins map[string]*host.Plugin
+}
+
+// New starts the Wasm host.
+func New(ctx context.Context, cfg Config) (*Factory, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	f := &Factory{log: cfg.Logger, plugins: map[string]*host.Plugin{}}
+	fe, err := fetch.New(fetch.Config{CacheDir: cfg.CacheDir, Logger: cfg.Logger, AllowPrivate: cfg.AllowPrivateFetch})
+	if err != nil {
+		return nil, fmt.Errorf("wasmfilter: %w", err)
+	}
+	f.fetch = fe
+	foreign := cfg.Foreign
+	if foreign == nil {
+		foreign = host.NewForeignRegistry()
+	}
+	h, err := host.New(ctx, host.Config{Logger: cfg.Logger, CacheDir: cfg.CacheDir, NodeID: cfg.NodeID,
+		NodeMetadata: cfg.NodeMetadata, HTTPCalls: f, Foreign: foreign})
+	if err != nil {
+		return nil, fmt.Errorf("wasmfilter: %w", err)
+	}
+	f.host = h
+	return f, nil
+}
+
+// SetClusters gives the factory the proxy's clusters for proxy_http_call.
+func (f *Factory) SetClusters(m *cluster.Manager) { f.clusters.Store(m) }
+
+// Close stops the host.
+func (f *Factory) Close(ctx context.Context) error { return f.host.Close(ctx) }
+
+// WriteMetrics appends the guests' metrics in the Prometheus text format.
+func (f *Factory) WriteMetrics(w http.ResponseWriter) { _ = f.host.Metrics().WritePrometheus(w) }
+
+// NewFilter loads (or reuses) the plugin for cfg and returns its filter.
+func (f *Factory) NewFilter(ctx context.Context, cfg *config.WasmFilter) (httpx.Filter, error) {
+	module, err := f.module(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(module)
+	digest := hex.EncodeToString(sum[:])
+	key := strings.Join([]string{digest, cfg.Name, cfg.RootID, cfg.VMID, string(cfg.Configuration), string(cfg.VMConfiguration), fmt.Sprint(cfg.FailOpen, cfg.Env)}, "\x00")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.plugins[key]
+	if p == nil {
+		fail := host.FailClose
+		if cfg.FailOpen {
+			fail = host.FailOpen
+		}
+		p, err = f.host.Load(ctx, host.PluginConfig{Name: cfg.Name, RootID: cfg.RootID, VMID: cfg.VMID, Module: module,
+			SHA256: digest, Configuration: cfg.Configuration, VMConfiguration: cfg.VMConfiguration, Env: cfg.Env, Fail: fail})
+		if err != nil {
+			return nil, fmt.Errorf("wasmfilter: %w", err)
+		}
+		f.plugins[key] = p
+	}
+	return &Filter{p: p, name: cfg.Name}, nil
+}
+
+func (f *Factory) module(ctx context.Context, cfg *config.WasmFilter) ([]byte, error) {
+	switch {
+	case cfg.LocalBytes != nil:
+		return cfg.LocalBytes, nil
+	case cfg.LocalFile != "":
+		b, err := os.ReadFile(cfg.LocalFile)
+		if err != nil {
+			return nil, fmt.Errorf("wasmfilter: %w", err)
+		}
+		return b, nil
+	case cfg.RemoteURI != "":
+		b, err := f.fetch.Get(ctx, cfg.RemoteURI, cfg.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("wasmfilter: %w", err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("wasmfilter: plugin %q has no code", cfg.Name)
+}
+
+// Dispatch implements host.HTTPCallDispatcher by sending the call to a cluster.
+func (f *Factory) Dispatch(ctx context.Context, req host.HTTPCallRequest, done func(host.HTTPCallResponse)) {
+	go func() { done(f.dispatch(ctx, req)) }()
+}
+
+func (f *Factory) dispatch(ctx context.Context, req host.HTTPCallRequest) host.HTTPCallResponse {
+	m := f.clusters.Load()
+	if m == nil {
+		return host.HTTPCallResponse{Err: fmt.Errorf("wasmfilter: no clusters")}
+	}
+	cl := m.Get(req.Cluster)
+	if cl == nil {
+		return host.HTTPCallResponse{Err: fmt.Errorf("wasmfilter: unknown cluster %q", req.Cluster)}
+	}
+	h, err := cl.Pick(&cluster.PickContext{})
+	if err != nil {
+		return host.HTTPCallResponse{Err: err}
+	}
+	if req.Timeout <= 0 {
+		req.Timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
+	defer cancel()
+	var method, path, authority string
+	hdr := http.Header{}
+	for _, p := range req.Headers {
+		switch p.Key {
+		case ":method":
+			method = p.Value
+		case ":path":
+			path = p.Value
+		case ":authority":
+			authority = p.Value
+		default:
+			if !strings.HasPrefix(p.Key, ":") {
+				hdr.Add(p.Key, p.Value)
+			}
+		}
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, cl.Scheme()+"://"+h.Addr+path, bytes.NewReader(req.Body))
+	if err != nil {
+		return host.HTTPCallResponse{Err: err}
+	}
+	hr.Header, hr.Host = hdr, authority
+	resp, err := cl.Transport(1).RoundTrip(hr)
+	cl.Report(h, cluster.Result{Status: statusOf(resp), ConnectFail: err != nil})
+	if err != nil {
+		return host.HTTPCallResponse{Err: err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return host.HTTPCallResponse{Err: err}
+	}
+	out := host.HTTPCallResponse{Body: body, Headers: []abi.Pair{{Key: ":status", Value: fmt.Sprint(resp.StatusCode)}}}
+	out.Headers = append(out.Headers, pairs(resp.Header)...)
+	out.Trailers = pairs(resp.Trailer)
+	return out
+}
+
+func statusOf(r *http.Response) int {
+	if r == nil {
+		return 0
+	}
+	return r.StatusCode
+}
+
+func pairs(h http.Header) []abi.Pair {
+	var out []abi.Pair
+	for k, vs := range h {
+		lk := strings.ToLower(k)
+		for _, v := range vs {
+			out = append(out, abi.Pair{Key: lk, Value: v})
+		}
+	}
+	return out
+}

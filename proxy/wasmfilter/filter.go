@@ -1,0 +1,170 @@
+package wasmfilter
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wasmesh/wasmesh/proxy/httpx"
+	"github.com/wasmesh/wasmesh/wasm/abi"
+	"github.com/wasmesh/wasmesh/wasm/host"
+)
+
+// pauseLimit bounds how long a paused stream waits for the guest to resume it.
+const pauseLimit = 30 * time.Second
+
+// Filter is one Wasm plugin in an HTTP filter chain.
+type Filter struct {
+	p    *host.Plugin
+	name string
+}
+
+var _ httpx.Filter = (*Filter)(nil)
+
+// Name implements httpx.Filter.
+func (f *Filter) Name() string { return f.name }
+
+type streamSync struct {
+	mu     sync.Mutex
+	wake   chan struct{}
+	local  *host.LocalResponse
+	closed bool
+}
+
+func (ss *streamSync) signal() {
+	select {
+	case ss.wake <- struct{}{}:
+	default:
+	}
+}
+
+// OnRequest implements httpx.Filter: it runs the guest's request-headers
+// callback and registers the response-headers callback.
+func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
+	pr := &props{s: s}
+	ss := &streamSync{wake: make(chan struct{}, 1)}
+	st := f.p.NewHTTPStream(pr, host.StreamCallbacks{
+		Resume: func(abi.StreamType) { ss.signal() },
+		Close: func(abi.StreamType) {
+			ss.mu.Lock()
+			ss.closed = true
+			ss.mu.Unlock()
+			ss.signal()
+		},
+		LocalReply: func(lr host.LocalResponse) {
+			ss.mu.Lock()
+			ss.local = &lr
+			ss.mu.Unlock()
+			ss.signal()
+		},
+	})
+	s.OnDone(st.Done)
+	hdrs := requestPairs(s.Req)
+	noBody := s.Req.ContentLength == 0 || s.Req.Body == nil || s.Req.Body == http.NoBody
+	r := st.OnRequestHeaders(&hdrs, noBody)
+	if lr := f.wait(s, ss, r); lr != nil {
+		return lr
+	}
+	applyRequest(s.Req, hdrs)
+	s.OnResponseHeaders(func(status int, h http.Header) {
+		pr.status = status
+		rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
+		res := st.OnResponseHeaders(&rh, false)
+		if res.Local != nil {
+			return // headers are already committed upstream; Envoy would reset, we keep the response
+		}
+		for k := range h {
+			delete(h, k)
+		}
+		for _, p := range rh {
+			if !strings.HasPrefix(p.Key, ":") {
+				h.Add(p.Key, p.Value)
+			}
+		}
+	})
+	return nil
+}
+
+// wait turns a callback result into a local reply or waits out a pause.
+func (f *Filter) wait(s *httpx.Stream, ss *streamSync, r host.Result) *httpx.LocalReply {
+	if r.Local != nil {
+		return localReply(r.Local)
+	}
+	if r.Action != abi.ActionPause {
+		return nil
+	}
+	t := time.NewTimer(pauseLimit)
+	defer t.Stop()
+	select {
+	case <-ss.wake:
+	case <-s.Req.Context().Done():
+		return &httpx.LocalReply{Status: 499, Flag: httpx.FlagDownstreamReset, GRPCStatus: -1}
+	case <-t.C:
+		return &httpx.LocalReply{Status: http.StatusInternalServerError, Flag: httpx.FlagLocalReset, GRPCStatus: -1, Details: "wasm filter did not resume"}
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.local != nil {
+		return localReply(ss.local)
+	}
+	if ss.closed {
+		return &httpx.LocalReply{Status: http.StatusForbidden, Flag: httpx.FlagLocalReset, GRPCStatus: -1}
+	}
+	return nil
+}
+
+func localReply(l *host.LocalResponse) *httpx.LocalReply {
+	h := http.Header{}
+	for _, p := range l.Headers {
+		h.Add(p.Key, p.Value)
+	}
+	return &httpx.LocalReply{Status: l.Status, Body: string(l.Body), Header: h, GRPCStatus: int(l.GRPCStatus),
+		Details: l.Details}
+}
+
+func requestPairs(r *http.Request) []abi.Pair {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	out := []abi.Pair{{Key: ":method", Value: r.Method}, {Key: ":path", Value: r.URL.RequestURI()},
+		{Key: ":authority", Value: r.Host}, {Key: ":scheme", Value: scheme}}
+	return append(out, pairs(r.Header)...)
+}
+
+// applyRequest writes the guest's view of the headers back into the request.
+func applyRequest(r *http.Request, hs []abi.Pair) {
+	h := http.Header{}
+	for _, p := range hs {
+		switch p.Key {
+		case ":method":
+			r.Method = p.Value
+		case ":authority":
+			r.Host = p.Value
+		case ":path":
+			if p.Value != r.URL.RequestURI() {
+				path, query, _ := strings.Cut(p.Value, "?")
+				r.URL.Path, r.URL.RawPath, r.URL.RawQuery = path, "", query
+			}
+		case ":scheme":
+		default:
+			h.Add(p.Key, p.Value)
+		}
+	}
+	r.Header = h
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
