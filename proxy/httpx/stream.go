@@ -123,4 +123,3 @@ type Filter interface {
 	Name() string
 	OnRequest(s *Stream) *LocalReply
 }
-
