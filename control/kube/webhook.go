@@ -96,4 +96,3 @@ func deny(code int32, msg string) *admissionv1.AdmissionResponse {
 }
 
 func allow() *admissionv1.AdmissionResponse { return &admissionv1.AdmissionResponse{Allowed: true} }
-
