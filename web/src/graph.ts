@@ -1,5 +1,5 @@
 import type { Graph } from "./api";
-import { edgeLabel, health } from "./format";
+import { edgeLabel, health, percent } from "./format";
 import { layout } from "./layout";
 import { svg } from "./dom";
 
@@ -34,14 +34,16 @@ export function renderGraph(g: Graph): SVGElement {
   }
   root.append(defs);
 
+  const kinds = new Map(g.nodes.map((n) => [n.id, n.kind]));
+  const half = (id: string) => (kinds.get(id) === "unknown" ? NODE_H / 2 : NODE_W / 2);
   const edges = svg("g", { class: "edges" });
   for (const e of g.edges) {
     const a = l.nodes.get(e.source);
     const b = l.nodes.get(e.target);
     if (!a || !b) continue;
     const kind = health(e);
-    const x1 = a.x + NODE_W / 2;
-    const x2 = b.x - NODE_W / 2;
+    const x1 = a.x + half(e.source);
+    const x2 = b.x - half(e.target);
     const mx = (x1 + x2) / 2;
     const path = svg("path", {
       d: `M${x1},${a.y} C${mx},${a.y} ${mx},${b.y} ${x2},${b.y}`,
@@ -57,7 +59,7 @@ export function renderGraph(g: Graph): SVGElement {
       svg(
         "g",
         { class: "edge-group", "data-edge": `${e.source}->${e.target}` },
-        svg("title", {}, `${e.source} → ${e.target}`),
+        svg("title", {}, `${e.source} → ${e.target}: ${e.requests} requests, ${percent(e.deniedRate)} denied`),
         path,
         label,
       ),

@@ -13,9 +13,9 @@ export interface Layout {
   height: number;
 }
 
-export const COLUMN = 260;
+export const COLUMN = 300;
 export const ROW = 90;
-export const MARGIN = 80;
+export const MARGIN = 100;
 
 // layers assigns each node the length of the longest path reaching it from
 // a node without callers; cycles are broken by ignoring edges back to a node
@@ -58,5 +58,5 @@ export function layout(ids: string[], edges: { source: string; target: string }[
     const top = (height - (col.length - 1) * ROW) / 2;
     col.forEach((id, r) => nodes.set(id, { id, x: MARGIN + c * COLUMN, y: top + r * ROW }));
   });
-  return { nodes, width: MARGIN * 2 + Math.max(0, columns.length - 1) * COLUMN + 120, height };
+  return { nodes, width: MARGIN * 2 + Math.max(0, columns.length - 1) * COLUMN, height };
 }
