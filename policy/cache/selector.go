@@ -91,14 +91,11 @@ func (s *scanner) fail(what string) error {
 }
 
 func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+	i := s.i
+	for i < len(s.b) && (s.b[i] == ' ' || s.b[i] == '\t' || s.b[i] == '\n' || s.b[i] == '\r') {
+		i++
 	}
+	s.i = i
 }
 
 // value scans one value; n (possibly nil) is the selector node it sits at.
@@ -222,43 +219,58 @@ func (s *scanner) array(n *node, out [][]byte, depth int) error {
 	}
 }
 
+// plain marks the bytes a string may hold without escaping.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str scans a string and returns its raw contents (without quotes) and
 // whether they contain escapes.
 func (s *scanner) str() ([]byte, bool, error) {
-	s.i++ // "
-	start := s.i
+	b := s.b
+	i := s.i + 1 // past the opening quote
+	start := i
 	escaped := false
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			raw := s.b[start:s.i]
-			s.i++
-			return raw, escaped, nil
-		case c == '\\':
+	for {
+		for i < len(b) && plain[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			s.i = i
+			return nil, false, s.fail("unterminated string")
+		}
+		switch b[i] {
+		case '"':
+			s.i = i + 1
+			return b[start:i], escaped, nil
+		case '\\':
 			escaped = true
-			s.i++
-			if s.i >= len(s.b) {
+			i++
+			if i >= len(b) {
+				s.i = i
 				return nil, false, s.fail("unterminated escape")
 			}
-			switch s.b[s.i] {
+			switch b[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i++
+				i++
 			case 'u':
-				if s.i+5 > len(s.b) || !isHex4(s.b[s.i+1:s.i+5]) {
+				if i+5 > len(b) || !isHex4(b[i+1:i+5]) {
+					s.i = i
 					return nil, false, s.fail("bad \\u escape")
 				}
-				s.i += 5
+				i += 5
 			default:
+				s.i = i
 				return nil, false, s.fail("bad escape")
 			}
-		case c < 0x20:
-			return nil, false, s.fail("control character in string")
 		default:
-			s.i++
+			s.i = i
+			return nil, false, s.fail("control character in string")
 		}
 	}
-	return nil, false, s.fail("unterminated string")
 }
 
 func (s *scanner) word(w string) error {
