@@ -7,8 +7,7 @@
 //
 // Decoding, defaults, validation and Analyze (warnings about references
 // that do not resolve yet) are pure functions. Snapshot is an immutable set
-// of configs. DirStore is the runner: it loads a directory of YAML files,
-// watches it (fsnotify, debounced), keeps the last good snapshot when a file
-// is invalid, publishes new snapshots to subscribers, and implements
-// Apply/Delete by writing files into the directory after validating them.
+// of configs; LoadDir reads a directory into one, all or nothing. The
+// runner that watches a directory and writes through to it is the
+// subpackage dirstore; configapi serves it over HTTP.
 package config

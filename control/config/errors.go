@@ -10,6 +10,15 @@ import (
 // ErrInvalid is matched (errors.Is) by every ErrorList.
 var ErrInvalid = errors.New("config: invalid configuration")
 
+// Errors of stores (Apply, Delete) that callers branch on.
+var (
+	// ErrNotFound: no config with that kind, namespace and name.
+	ErrNotFound = errors.New("config: not found")
+	// ErrNotWritable: the config lives where the store cannot rewrite it
+	// (inside a Kubernetes List document); edit the file instead.
+	ErrNotWritable = errors.New("config: cannot rewrite the file holding this config")
+)
+
 // Error is one problem in a configuration document.
 type Error struct {
 	// File the document came from; empty for configs not read from a file.

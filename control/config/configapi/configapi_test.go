@@ -13,10 +13,13 @@ import (
 	"testing"
 
 	"github.com/wasmesh/wasmesh/control/config"
+	"github.com/wasmesh/wasmesh/control/config/dirstore"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var _ Store = (*dirstore.Store)(nil)
 
 const bookinfo = `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -40,10 +43,10 @@ spec:
 `
 
 // serve runs the handler on a loopback socket.
-func serve(t *testing.T, dir string) (*Client, *config.DirStore) {
+func serve(t *testing.T, dir string) (*Client, *dirstore.Store) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := config.OpenDir(dir, log, config.StoreOptions{})
+	store, err := dirstore.Open(dir, log, dirstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

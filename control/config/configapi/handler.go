@@ -13,15 +13,13 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Store is what the handler serves; *config.DirStore is one.
+// Store is what the handler serves; *dirstore.Store is one.
 type Store interface {
 	Current() *config.Snapshot
 	Status() config.Status
 	ApplyFile(name string, data []byte) ([]api.Config, error)
 	Delete(kind, namespace, name string) error
 }
-
-var _ Store = (*config.DirStore)(nil)
 
 // MaxBody bounds the size of an applied file.
 const MaxBody = 8 << 20

@@ -1,4 +1,4 @@
-package config
+package dirstore
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // Run watches the directory (and its subdirectories) and reloads it after
 // changes, once the directory has been quiet for the debounce interval. It
 // returns when ctx is done.
-func (s *DirStore) Run(ctx context.Context) error {
+func (s *Store) Run(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("config: watching %s: %w", s.dir, err)
@@ -24,7 +24,7 @@ func (s *DirStore) Run(ctx context.Context) error {
 	if err := s.watchTree(w, s.dir); err != nil {
 		return err
 	}
-	// Changes made between OpenDir and now are picked up here.
+	// Changes made between Open and now are picked up here.
 	_ = s.Reload()
 
 	timer := time.NewTimer(time.Hour)
@@ -62,7 +62,7 @@ func (s *DirStore) Run(ctx context.Context) error {
 }
 
 // relevant ignores hidden files (the store's own temporary files).
-func (s *DirStore) relevant(ev fsnotify.Event) bool {
+func (s *Store) relevant(ev fsnotify.Event) bool {
 	rel, err := filepath.Rel(s.dir, ev.Name)
 	if err != nil {
 		return true
@@ -75,7 +75,7 @@ func (s *DirStore) relevant(ev fsnotify.Event) bool {
 	return true
 }
 
-func (s *DirStore) watchTree(w *fsnotify.Watcher, root string) error {
+func (s *Store) watchTree(w *fsnotify.Watcher, root string) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -1,4 +1,4 @@
-package config
+package dirstore
 
 import (
 	"encoding/json"
@@ -9,16 +9,8 @@ import (
 	"strings"
 
 	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/control/config"
 	"sigs.k8s.io/yaml"
-)
-
-// Errors of Apply and Delete that callers branch on.
-var (
-	// ErrNotFound: no config with that kind, namespace and name.
-	ErrNotFound = errors.New("config: not found")
-	// ErrNotWritable: the config lives where the store cannot rewrite it
-	// (inside a Kubernetes List document); edit the file instead.
-	ErrNotWritable = errors.New("config: cannot rewrite the file holding this config")
 )
 
 // Apply validates c (after defaults) and writes it into the directory, so
@@ -28,17 +20,17 @@ var (
 // the stored config (with its resourceVersion) returned. An invalid config,
 // or a directory that would not load with it, is an error and changes
 // nothing.
-func (s *DirStore) Apply(c api.Config) (api.Config, error) {
-	Default(&c)
+func (s *Store) Apply(c api.Config) (api.Config, error) {
+	config.Default(&c)
 	c.Metadata.ResourceVersion = ""
-	if errs := Validate(&c); len(errs) > 0 {
+	if errs := config.Validate(&c); len(errs) > 0 {
 		return api.Config{}, errs.Err()
 	}
 	body, err := yaml.Marshal(c)
 	if err != nil {
 		return api.Config{}, fmt.Errorf("config: encoding %s: %w", c.Key(), err)
 	}
-	if _, err := DecodeFile(c.Key().String(), body); err != nil {
+	if _, err := config.DecodeFile(c.Key().String(), body); err != nil {
 		return api.Config{}, err
 	}
 	s.writeMu.Lock()
@@ -74,13 +66,13 @@ func (s *DirStore) Apply(c api.Config) (api.Config, error) {
 
 // Delete removes a config from the directory (its file, or its document
 // from a multi-document file) and reloads.
-func (s *DirStore) Delete(kind, namespace, name string) error {
+func (s *Store) Delete(kind, namespace, name string) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	k := api.Key{Kind: kind, Namespace: namespace, Name: name}
 	origin, ok := s.Current().Origin(k)
 	if !ok {
-		return fmt.Errorf("%w: %s", ErrNotFound, k)
+		return fmt.Errorf("%w: %s", config.ErrNotFound, k)
 	}
 	file := filepath.Join(s.dir, filepath.FromSlash(origin.File))
 	content, err := s.rewrite(file, origin, nil)
@@ -93,21 +85,20 @@ func (s *DirStore) Delete(kind, namespace, name string) error {
 // rewrite returns the new content of file with the document at origin
 // replaced by doc (or removed when doc is nil). A nil result with no error
 // means the file held only this document and is to be removed.
-func (s *DirStore) rewrite(file string, origin Origin, doc []byte) ([]byte, error) {
+func (s *Store) rewrite(file string, origin config.Origin, doc []byte) ([]byte, error) {
 	old, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	docs, _ := decodeDocuments(origin.File, old)
 	if listItemsIn(old) {
-		return nil, ErrNotWritable
+		return nil, config.ErrNotWritable
 	}
-	if len(docs) == 1 {
+	if cfgs, _ := config.DecodeFile(origin.File, old); len(cfgs) == 1 {
 		return doc, nil
 	}
 	out, ok := replaceDocument(old, origin.Line, doc)
 	if !ok {
-		return nil, ErrNotWritable
+		return nil, config.ErrNotWritable
 	}
 	return out, nil
 }
@@ -128,7 +119,7 @@ func listItemsIn(data []byte) bool {
 // writeAndReload replaces file with content (removes it when content is
 // nil) and reloads; when the directory then fails to load, the file is
 // restored and the error returned.
-func (s *DirStore) writeAndReload(file string, content []byte) error {
+func (s *Store) writeAndReload(file string, content []byte) error {
 	old, readErr := os.ReadFile(file)
 	existed := readErr == nil
 	if err := writeFile(file, content); err != nil {
@@ -187,13 +178,13 @@ func fileName(k api.Key) string {
 // e.g. the one the user gave to meshctl apply -f) and applies every config
 // it holds. Nothing is written unless every document is valid and no config
 // is defined twice.
-func (s *DirStore) ApplyFile(name string, data []byte) ([]api.Config, error) {
-	snap, err := ParseSnapshot(name, data)
+func (s *Store) ApplyFile(name string, data []byte) ([]api.Config, error) {
+	snap, err := config.ParseSnapshot(name, data)
 	if err != nil {
 		return nil, err
 	}
 	if snap.Len() == 0 {
-		return nil, ErrorList{{File: name, Message: "no configs found"}}.Err()
+		return nil, config.ErrorList{{File: name, Message: "no configs found"}}.Err()
 	}
 	var out []api.Config
 	for _, c := range snap.All() {

@@ -1,4 +1,4 @@
-package config
+package dirstore
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/control/config"
 	"go.uber.org/goleak"
 )
 
@@ -45,6 +46,10 @@ func writeTo(t *testing.T, dir, name, content string) {
 	}
 }
 
+func vs(spec ...string) string {
+	return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n" + strings.Join(spec, "\n") + "\n"
+}
+
 func routeTo(host string) api.Config {
 	c, _ := api.NewConfig(api.KindVirtualService, "default", "reviews")
 	c.Spec = &api.VirtualService{Hosts: []string{"reviews"}, HTTP: []api.HTTPRoute{{
@@ -57,7 +62,7 @@ func TestLoadDirAndBadFileKeepsSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	writeTo(t, dir, "a.yaml", seVS)
 	writeTo(t, dir, "notes.txt", "not config")
-	s, err := OpenDir(dir, discard, StoreOptions{})
+	s, err := Open(dir, discard, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +73,7 @@ func TestLoadDirAndBadFileKeepsSnapshot(t *testing.T) {
 	if vs, ok := first.Get(api.KindVirtualService, "default", "reviews"); !ok || vs.Metadata.ResourceVersion == "" {
 		t.Fatalf("get = %+v, %v", vs, ok)
 	}
-	if o, _ := first.Origin(api.Key{Kind: api.KindVirtualService, Namespace: "default", Name: "reviews"}); o != (Origin{File: "a.yaml", Line: 10}) {
+	if o, _ := first.Origin(api.Key{Kind: api.KindVirtualService, Namespace: "default", Name: "reviews"}); o != (config.Origin{File: "a.yaml", Line: 10}) {
 		t.Fatalf("origin = %+v", o)
 	}
 	ch, cancel := s.Subscribe()
@@ -112,43 +117,21 @@ func TestLoadDirAndBadFileKeepsSnapshot(t *testing.T) {
 func TestOpenInvalidDirStartsEmpty(t *testing.T) {
 	dir := t.TempDir()
 	writeTo(t, dir, "a.yaml", "kind: Nope\n")
-	s, err := OpenDir(dir, discard, StoreOptions{})
+	s, err := Open(dir, discard, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Current().Len() != 0 || !errors.Is(s.Status().Err, ErrInvalid) {
+	if s.Current().Len() != 0 || !errors.Is(s.Status().Err, config.ErrInvalid) {
 		t.Fatalf("status = %+v", s.Status())
 	}
-	if _, err := OpenDir(filepath.Join(dir, "missing"), discard, StoreOptions{}); err == nil {
+	if _, err := Open(filepath.Join(dir, "missing"), discard, Options{}); err == nil {
 		t.Fatal("missing directory accepted")
-	}
-}
-
-func TestPolicyFiles(t *testing.T) {
-	dir := t.TempDir()
-	writeTo(t, dir, "p.yaml", "apiVersion: policy.wasmesh.io/v1alpha1\nkind: Policy\nmetadata: {name: p}\nspec:\n  files:\n  - authz.rego\n")
-	_, err := LoadDir(dir)
-	if err == nil || err.Error() != `p.yaml:6: spec.files[0]: file "authz.rego" not found in the config directory` {
-		t.Fatalf("err = %v", err)
-	}
-	writeTo(t, dir, "authz.rego", "package wasmesh.authz\nallow := true\n")
-	s1, err := LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, ok := s1.File("authz.rego"); !ok || !strings.Contains(string(b), "allow") {
-		t.Fatal("rego file not in snapshot")
-	}
-	writeTo(t, dir, "authz.rego", "package wasmesh.authz\nallow := false\n")
-	s2, _ := LoadDir(dir)
-	if s1.Version() == s2.Version() {
-		t.Fatal("changing a rego file did not change the version")
 	}
 }
 
 func TestWatchReloads(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenDir(dir, discard, StoreOptions{Debounce: 20 * time.Millisecond})
+	s, err := Open(dir, discard, Options{Debounce: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +185,7 @@ func TestWatchReloads(t *testing.T) {
 func TestApplyDelete(t *testing.T) {
 	dir := t.TempDir()
 	writeTo(t, dir, "a.yaml", seVS)
-	s, err := OpenDir(dir, discard, StoreOptions{})
+	s, err := Open(dir, discard, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +193,7 @@ func TestApplyDelete(t *testing.T) {
 
 	// Invalid: rejected, nothing changes.
 	_, err = s.Apply(routeTo(""))
-	if !errors.Is(err, ErrInvalid) || err.Error() != "spec.http[0].route[0].destination.host: required" {
+	if !errors.Is(err, config.ErrInvalid) || err.Error() != "spec.http[0].route[0].destination.host: required" {
 		t.Fatalf("invalid apply: %v", err)
 	}
 	if s.Current() != before {
@@ -241,7 +224,7 @@ func TestApplyDelete(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "serviceentry.shop.db.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := OpenDir(dir, discard, StoreOptions{})
+	s2, err := Open(dir, discard, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +258,7 @@ func TestApplyDelete(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "serviceentry.shop.db.yaml")); !os.IsNotExist(err) {
 		t.Fatal("single-document file not removed")
 	}
-	if err := s.Delete(api.KindServiceEntry, "shop", "db"); !errors.Is(err, ErrNotFound) {
+	if err := s.Delete(api.KindServiceEntry, "shop", "db"); !errors.Is(err, config.ErrNotFound) {
 		t.Fatalf("delete missing: %v", err)
 	}
 	if s.Current().Len() != 1 {
@@ -291,7 +274,7 @@ func TestApplyDelete(t *testing.T) {
 
 func TestApplyFile(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenDir(dir, discard, StoreOptions{})
+	s, err := Open(dir, discard, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
