@@ -5,17 +5,24 @@ package hostcall
 // returns, so the garbage collector (which never moves objects) cannot free
 // one while the host writes into it. The call then takes its block and the
 // arena forgets the rest.
+//
+// A host call allocates one block (the ABI returns at most one value), so a
+// short slice searched linearly beats a map; a hostile host that allocates
+// many blocks in one call cannot leave a large table behind, as drop
+// releases any backing array grown past maxKept.
 type arena struct {
-	blocks map[uint32][]byte
+	blocks []block
 }
 
-// add remembers block b at guest address p.
-func (a *arena) add(p uint32, b []byte) {
-	if a.blocks == nil {
-		a.blocks = map[uint32][]byte{}
-	}
-	a.blocks[p] = b
+type block struct {
+	p uint32
+	b []byte
 }
+
+const maxKept = 8
+
+// add remembers block b at guest address p.
+func (a *arena) add(p uint32, b []byte) { a.blocks = append(a.blocks, block{p, b}) }
 
 // take returns the block at p cut to size and forgets every block. A pointer
 // the guest never handed out, or a size beyond its block, yields ok=false:
@@ -26,12 +33,23 @@ func (a *arena) take(p, size uint32) (b []byte, ok bool) {
 	if p == 0 && size == 0 {
 		return nil, true
 	}
-	blk, found := a.blocks[p]
-	if !found || uint64(size) > uint64(len(blk)) {
-		return nil, false
+	for _, blk := range a.blocks {
+		if blk.p == p {
+			if uint64(size) > uint64(len(blk.b)) {
+				return nil, false
+			}
+			return blk.b[:size:size], true
+		}
 	}
-	return blk[:size:size], true
+	return nil, false
 }
 
 // drop forgets every block.
-func (a *arena) drop() { clear(a.blocks) }
+func (a *arena) drop() {
+	if cap(a.blocks) > maxKept {
+		a.blocks = nil
+		return
+	}
+	clear(a.blocks)
+	a.blocks = a.blocks[:0]
+}

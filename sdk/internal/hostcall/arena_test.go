@@ -25,6 +25,15 @@ func TestArenaTake(t *testing.T) {
 	if b, ok := a.take(0, 0); !ok || b != nil {
 		t.Errorf("empty result: %q %v", b, ok)
 	}
+	for i := range 100 {
+		a.add(uint32(i+1), []byte{1})
+	}
+	if b, ok := a.take(50, 1); !ok || len(b) != 1 {
+		t.Errorf("take among many: %v %v", b, ok)
+	}
+	if cap(a.blocks) > maxKept {
+		t.Errorf("arena keeps a backing array of %d after a burst", cap(a.blocks))
+	}
 }
 
 // FuzzArenaTake feeds host-chosen pointers and sizes: take never panics and
