@@ -1,0 +1,183 @@
+package prom
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// prometheus is a running Debian prometheus on loopback.
+type prometheus struct {
+	base string
+}
+
+// startPrometheus runs prometheus scraping targets every second.
+func startPrometheus(t *testing.T, targets []string) *prometheus {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Fatal("prometheus is not installed: apt-get install -y prometheus")
+	}
+	dir := t.TempDir()
+	quoted := make([]string, len(targets))
+	for i, tg := range targets {
+		quoted[i] = fmt.Sprintf("%q", tg)
+	}
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: wasmesh-proxies
+    metrics_path: /stats/prometheus
+    static_configs:
+      - targets: [%s]
+`, strings.Join(quoted, ", "))
+	cfgPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeLoopbackAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin,
+		"--config.file="+cfgPath,
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr,
+		"--log.level=warn",
+	)
+	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting prometheus: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		logFile.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile.Name())
+			t.Logf("prometheus log:\n%s", b)
+		}
+	})
+	p := &prometheus{base: "http://" + addr}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(p.base + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus not ready on %s after 30s: %v", addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// series is one element of an instant vector.
+type series struct {
+	Metric map[string]string
+	Value  float64
+}
+
+// errQuery is returned when Prometheus rejects a query.
+type errQuery struct{ kind, msg string }
+
+func (e *errQuery) Error() string { return "prom: query rejected: " + e.kind + ": " + e.msg }
+
+// query evaluates PromQL now and returns the instant vector (or a scalar as
+// one series without labels).
+func (p *prometheus) query(q string) ([]series, error) {
+	resp, err := http.Get(p.base + "/api/v1/query?" + url.Values{"query": {q}}.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("prom: %w", err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status    string `json:"status"`
+		ErrorType string `json:"errorType"`
+		Error     string `json:"error"`
+		Data      struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("prom: decoding answer to %q: %w", q, err)
+	}
+	if body.Status != "success" {
+		return nil, &errQuery{body.ErrorType, body.Error}
+	}
+	switch body.Data.ResultType {
+	case "vector":
+		var raw []struct {
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
+		}
+		if err := json.Unmarshal(body.Data.Result, &raw); err != nil {
+			return nil, fmt.Errorf("prom: %w", err)
+		}
+		out := make([]series, len(raw))
+		for i, r := range raw {
+			out[i].Metric = r.Metric
+			if _, err := fmt.Sscan(fmt.Sprint(r.Value[1]), &out[i].Value); err != nil {
+				return nil, fmt.Errorf("prom: value %v: %w", r.Value[1], err)
+			}
+		}
+		return out, nil
+	case "scalar":
+		var v [2]any
+		if err := json.Unmarshal(body.Data.Result, &v); err != nil {
+			return nil, fmt.Errorf("prom: %w", err)
+		}
+		var f float64
+		if _, err := fmt.Sscan(fmt.Sprint(v[1]), &f); err != nil {
+			return nil, fmt.Errorf("prom: %w", err)
+		}
+		return []series{{Value: f}}, nil
+	}
+	return nil, fmt.Errorf("prom: unexpected result type %q for %q", body.Data.ResultType, q)
+}
+
+// waitScrapes waits until Prometheus has scraped every target n more times.
+func (p *prometheus) waitScrapes(t *testing.T, n int) {
+	t.Helper()
+	count := func() float64 {
+		s, err := p.query(`min(count_over_time(up[10m]))`)
+		if err != nil || len(s) == 0 {
+			return 0
+		}
+		return s[0].Value
+	}
+	want := count() + float64(n)
+	deadline := time.Now().Add(time.Duration(n)*time.Second + 15*time.Second)
+	for count() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus did not scrape %d more times", n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
