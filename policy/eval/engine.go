@@ -48,7 +48,7 @@ type Engine struct {
 	decisions *cache.Cache[[]byte]
 
 	mu       sync.Mutex
-	compiled map[[32]byte]wazero.CompiledModule
+	compiled map[[32]byte]*compiledModule // shared by the policies loaded from the same bytes
 	closed   bool
 
 	registry atomic.Pointer[map[string]*registered] // by name and by sha256; copy on write
@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		cfg:       cfg,
 		rt:        rt,
 		decisions: cache.New[[]byte](cfg.Cache),
-		compiled:  map[[32]byte]wazero.CompiledModule{},
+		compiled:  map[[32]byte]*compiledModule{},
 	}
 	e.registry.Store(&map[string]*registered{})
 	if err := e.instantiateHost(ctx); err != nil {
@@ -114,15 +114,26 @@ func (e *Engine) Load(ctx context.Context, wasm, data []byte) (*Policy, error) {
 	p := &Policy{
 		e:      e,
 		sha:    hex.EncodeToString(sum[:]),
+		sum:    sum,
 		mod:    mod,
 		data:   append([]byte(nil), data...),
 		pool:   make(chan *instance, e.cfg.Instances),
 		logger: e.cfg.Logger.With("policy", hex.EncodeToString(sum[:6])),
 	}
 	if err := p.prepare(ctx); err != nil {
+		if p.env != nil {
+			_ = p.env.Close(ctx)
+		}
+		e.release(ctx, sum)
 		return nil, err
 	}
 	return p, nil
+}
+
+// compiledModule is a compiled policy module and how many policies use it.
+type compiledModule struct {
+	mod  wazero.CompiledModule
+	refs int
 }
 
 func (e *Engine) compile(ctx context.Context, sum [32]byte, wasm []byte) (wazero.CompiledModule, error) {
@@ -132,7 +143,8 @@ func (e *Engine) compile(ctx context.Context, sum [32]byte, wasm []byte) (wazero
 		return nil, ErrClosed
 	}
 	if m, ok := e.compiled[sum]; ok {
-		return m, nil
+		m.refs++
+		return m.mod, nil
 	}
 	m, err := e.rt.CompileModule(ctx, wasm)
 	if err != nil {
@@ -142,8 +154,22 @@ func (e *Engine) compile(ctx context.Context, sum [32]byte, wasm []byte) (wazero
 		_ = m.Close(ctx)
 		return nil, err
 	}
-	e.compiled[sum] = m
+	e.compiled[sum] = &compiledModule{mod: m, refs: 1}
 	return m, nil
+}
+
+// release drops one reference to a compiled module, closing it with the last.
+func (e *Engine) release(ctx context.Context, sum [32]byte) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m, ok := e.compiled[sum]
+	if !ok {
+		return
+	}
+	if m.refs--; m.refs == 0 {
+		delete(e.compiled, sum)
+		_ = m.mod.Close(ctx)
+	}
 }
 
 // checkImports accepts only modules whose imports are the OPA ABI's.

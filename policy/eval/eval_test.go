@@ -197,3 +197,32 @@ func TestSupportedBuiltinsSorted(t *testing.T) {
 		t.Fatalf("SupportedBuiltins() = %v", b)
 	}
 }
+
+func TestPolicyCloseSharesCompiledModule(t *testing.T) {
+	ctx := context.Background()
+	e, p1, c := load(t, eval.Config{}, authz, `{"paths":["/a"]}`, "authz/allow")
+	p2, err := e.Load(ctx, c.Wasm, c.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []byte(`{"method":"GET","path":"/a"}`)
+	if err := p1.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p1.Eval(ctx, "authz/allow", in); !errors.Is(err, eval.ErrClosed) {
+		t.Fatalf("closed policy: err = %v, want ErrClosed", err)
+	}
+	if got, err := p2.Eval(ctx, "authz/allow", in); err != nil || string(got) != `[{"result":true}]` {
+		t.Fatalf("sibling after close: %s, %v", got, err)
+	}
+	if err := p2.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p3, err := e.Load(ctx, c.Wasm, c.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p3.Eval(ctx, "authz/allow", in); err != nil || string(got) != `[{"result":true}]` {
+		t.Fatalf("reloaded: %s, %v", got, err)
+	}
+}

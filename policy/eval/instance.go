@@ -122,10 +122,10 @@ func (in *instance) call(ctx context.Context, name string) (uint32, error) {
 // evaluation reuses the same memory.
 func (in *instance) eval(ctx context.Context, entrypoint int32, input []byte) ([]byte, error) {
 	in.nowNS = 0
-	heap := (in.heapPtr + uint32(len(input)) + 7) &^ 7
-	if uint64(in.heapPtr)+uint64(len(input)) > uint64(^uint32(0)) {
+	if uint64(in.heapPtr)+uint64(len(input))+8 > uint64(^uint32(0)) {
 		return nil, fmt.Errorf("%w: input too large", ErrEvalTrap)
 	}
+	heap := (in.heapPtr + uint32(len(input)) + 7) &^ 7
 	if err := in.ensure(heap); err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 type Policy struct {
 	e      *Engine
 	sha    string
+	sum    [32]byte
 	mod    wazero.CompiledModule
 	env    wazero.CompiledModule
 	data   []byte
@@ -188,7 +189,7 @@ func (p *Policy) release(ctx context.Context, in *instance) {
 }
 
 // Close releases the policy's idle instances; evaluations in flight finish
-// and release theirs. The compiled module stays cached in the engine.
+// and release theirs. The compiled module is freed with its last policy.
 func (p *Policy) Close(ctx context.Context) error {
 	if p.closed.Swap(true) {
 		return nil
@@ -202,5 +203,6 @@ func (p *Policy) Close(ctx context.Context) error {
 		default:
 		}
 	}
+	p.e.release(ctx, p.sum)
 	return p.env.Close(ctx)
 }
