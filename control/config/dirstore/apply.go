@@ -139,6 +139,10 @@ func (s *Store) writeAndReload(file string, content []byte) error {
 	return nil
 }
 
+// tempPrefix starts the names of the store's temporary files; LoadDir skips
+// them as hidden files and the watcher ignores them.
+const tempPrefix = ".apply-"
+
 // writeFile writes atomically (temporary hidden file and rename), or
 // removes the file when content is nil.
 func writeFile(file string, content []byte) error {
@@ -148,7 +152,7 @@ func writeFile(file string, content []byte) error {
 		}
 		return nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".apply-*")
+	tmp, err := os.CreateTemp(filepath.Dir(file), tempPrefix+"*")
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}

@@ -1,6 +1,9 @@
 package dirstore
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestReplaceDocument(t *testing.T) {
 	in := "# head\na: 1\n---\n# b doc\nb: 2\n--- # c\nc: 3\n"
@@ -32,4 +35,20 @@ func TestReplaceDocument(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzReplaceDocument: rewriting any file text at any line never panics,
+// and a replaced document's text appears in the result.
+func FuzzReplaceDocument(f *testing.F) {
+	f.Add("a: 1\n---\nb: 2\n", 3, "x: 9\n")
+	f.Add("--- # c\nc: 3", 2, "")
+	f.Add("", 1, "y: 1")
+	f.Fuzz(func(t *testing.T, data string, line int, doc string) {
+		out, ok := replaceDocument([]byte(data), line, []byte(doc))
+		if ok && !strings.Contains(string(out), doc) {
+			t.Fatalf("replacement %q missing from %q", doc, out)
+		}
+		replaceDocument([]byte(data), line, nil)
+		_ = splitDocuments([]byte(data))
+	})
 }

@@ -3,6 +3,7 @@ package dirstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -296,5 +297,58 @@ func TestApplyFile(t *testing.T) {
 	got, err := s.ApplyFile("mine.yaml", []byte(seVS))
 	if err != nil || len(got) != 2 || s.Current().Len() != 2 {
 		t.Fatalf("apply: %v, %d configs", err, len(got))
+	}
+}
+
+// A Kubernetes ConfigMap volume: files are symlinks into a hidden
+// timestamped directory, and an update swaps the "..data" symlink.
+func TestWatchConfigMapVolume(t *testing.T) {
+	dir := t.TempDir()
+	gw := func(port int) string {
+		return fmt.Sprintf("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n  - port: {number: %d, protocol: HTTP}\n    hosts: [\"*\"]\n", port)
+	}
+	version := func(name string, port int) {
+		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeTo(t, dir, name+"/gw.yaml", gw(port))
+	}
+	version("..2026_01", 80)
+	if err := os.Symlink("..2026_01", filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("..data/gw.yaml", filepath.Join(dir, "gw.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir, discard, Options{Debounce: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Current().Len() != 1 {
+		t.Fatalf("len = %d, status %+v", s.Current().Len(), s.Status())
+	}
+	ch, cancel := s.Subscribe()
+	defer cancel()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { stop(); <-done }()
+	time.Sleep(50 * time.Millisecond)
+
+	version("..2026_02", 8080)
+	if err := os.Symlink("..2026_02", filepath.Join(dir, "..data_tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case snap := <-ch:
+		g, _ := snap.Get(api.KindGateway, "default", "g")
+		if got := g.Spec.(*api.Gateway).Servers[0].Port.Number; got != 8080 {
+			t.Fatalf("port = %d", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ConfigMap-style update not picked up")
 	}
 }

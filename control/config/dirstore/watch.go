@@ -61,18 +61,11 @@ func (s *Store) Run(ctx context.Context) error {
 	}
 }
 
-// relevant ignores hidden files (the store's own temporary files).
+// relevant ignores the store's own temporary files. Other hidden names
+// count: a Kubernetes ConfigMap volume updates its files by swapping the
+// hidden "..data" symlink.
 func (s *Store) relevant(ev fsnotify.Event) bool {
-	rel, err := filepath.Rel(s.dir, ev.Name)
-	if err != nil {
-		return true
-	}
-	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
-		if strings.HasPrefix(part, ".") && part != "." {
-			return false
-		}
-	}
-	return true
+	return !strings.HasPrefix(filepath.Base(ev.Name), tempPrefix)
 }
 
 func (s *Store) watchTree(w *fsnotify.Watcher, root string) error {
