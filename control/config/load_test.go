@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wasmesh/wasmesh/control/api"
 )
 
 func writeTo(t *testing.T, dir, name, content string) {
@@ -33,5 +35,14 @@ func TestPolicyFiles(t *testing.T) {
 	s2, _ := LoadDir(dir)
 	if s1.Version() == s2.Version() {
 		t.Fatal("changing a rego file did not change the version")
+	}
+}
+
+func TestNewSnapshotChecksSpecType(t *testing.T) {
+	c, _ := api.NewConfig(api.KindGateway, "default", "g")
+	c.Spec = &api.VirtualService{}
+	_, err := NewSnapshot([]Entry{{Config: c, Origin: Origin{File: "x.yaml", Line: 3}}}, nil)
+	if err == nil || err.Error() != "x.yaml:3: spec: Gateway default/g: spec of type *api.VirtualService does not match the kind" {
+		t.Fatalf("err = %v", err)
 	}
 }

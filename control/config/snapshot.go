@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 
 	"github.com/wasmesh/wasmesh/control/api"
@@ -42,7 +43,7 @@ type Entry struct {
 // version is a hash of everything, so equal content gives equal versions.
 // files are extra inputs the configs refer to (Policy rego files), keyed by
 // path relative to the config directory. Two configs with the same kind,
-// namespace and name are an error.
+// namespace and name, or a spec whose type is not the kind's, are an error.
 func NewSnapshot(entries []Entry, files map[string][]byte) (*Snapshot, error) {
 	s := &Snapshot{
 		byKind:  map[string][]api.Config{},
@@ -55,6 +56,11 @@ func NewSnapshot(entries []Entry, files map[string][]byte) (*Snapshot, error) {
 	for _, e := range entries {
 		c := e.Config
 		k := c.Key()
+		if info, ok := api.LookupKind(c.Kind); !ok || c.Spec == nil || reflect.TypeOf(c.Spec) != reflect.PointerTo(info.Spec) {
+			errs = append(errs, Error{File: e.Origin.File, Line: e.Origin.Line, Path: "spec",
+				Message: fmt.Sprintf("%s: spec of type %T does not match the kind", k, c.Spec)})
+			continue
+		}
 		if prev, dup := s.origins[k]; dup {
 			errs = append(errs, Error{File: e.Origin.File, Line: e.Origin.Line, Path: "metadata.name",
 				Message: fmt.Sprintf("%s is already defined at %s:%d", k, prev.File, prev.Line)})
