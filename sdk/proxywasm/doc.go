@@ -17,6 +17,12 @@
 // that SDK leaves out: [GetLogLevel], [GetCurrentTimeNanoseconds],
 // [GetBufferStatus] and [GetHeaderMapSize].
 //
+// The host does not say whether a new stream context is HTTP or TCP: the SDK
+// asks the plugin context's NewHttpContext first and NewTcpContext if that
+// returned nil, so a plugin serving both kinds decides by its configuration.
+// The proxy_on_foreign_function callback (host-initiated foreign calls) is not
+// exported, as in the tetratelabs SDK.
+//
 // Rules of the road inside a Wasm guest: callbacks run one at a time; any
 // goroutine a callback starts must finish before the callback returns (the
 // host does not run the guest between callbacks); the garbage collector can be
