@@ -1,0 +1,233 @@
+// Command proxybench measures meshproxy against nginx, haproxy and Caddy as
+// reverse proxies in front of the same backend on loopback, one after the
+// other in one run, with wrk, and prints a Markdown table: max rps,
+// p50/p90/p99 latency, CPU seconds per 1000 requests and RSS of the proxy.
+//
+//	apt-get install -y nginx haproxy wrk caddy
+//	go build -o /tmp/meshproxy ./cmd/meshproxy
+//	go run ./bench/proxy -meshproxy /tmp/meshproxy -duration 10s
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	backendPort = 18080
+	proxyPort   = 18081
+	adminPort   = 18082
+)
+
+func main() {
+	mesh := flag.String("meshproxy", "/tmp/meshproxy", "meshproxy binary")
+	dur := flag.Duration("duration", 10*time.Second, "wrk duration per proxy")
+	conns := flag.Int("connections", 64, "wrk connections")
+	only := flag.String("only", "", "comma-separated subset: direct,nginx,haproxy,caddy,meshproxy")
+	flag.Parse()
+	if err := run(*mesh, *dur, *conns, *only); err != nil {
+		fmt.Fprintln(os.Stderr, "proxybench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	name              string
+	rps               float64
+	p50, p90, p99     string
+	cpuPer1000, rssMB float64
+	errors            string
+}
+
+func run(mesh string, dur time.Duration, conns int, only string) error {
+	dir, err := os.MkdirTemp("", "proxybench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil { // nginx workers run as nobody
+		return err
+	}
+	for _, tool := range []string{"nginx", "haproxy", "wrk", "caddy"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not found: apt-get install -y nginx haproxy wrk caddy", tool)
+		}
+	}
+	backend, err := startNginxBackend(dir)
+	if err != nil {
+		return err
+	}
+	defer stop(backend)
+	want := func(n string) bool { return only == "" || strings.Contains(","+only+",", ","+n+",") }
+	var results []result
+	if want("direct") {
+		r, err := measure("direct (no proxy)", nil, backendPort, dur, conns)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	for _, p := range []struct {
+		name  string
+		start func(string) (*exec.Cmd, error)
+	}{
+		{"nginx", startNginxProxy}, {"haproxy", startHAProxy}, {"caddy", startCaddy},
+		{"meshproxy", func(d string) (*exec.Cmd, error) { return startMeshproxy(d, mesh) }},
+	} {
+		if !want(p.name) {
+			continue
+		}
+		cmd, err := p.start(dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		if err := waitHTTP(proxyPort); err != nil {
+			stop(cmd)
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		r, err := measure(p.name, cmd, proxyPort, dur, conns)
+		stop(cmd)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		time.Sleep(time.Second)
+	}
+	fmt.Printf("wrk -t2 -c%d -d%s, GET of a 1 KiB body, one hop on 127.0.0.1, backend nginx\n\n", conns, dur)
+	fmt.Println("| proxy | rps | p50 | p90 | p99 | CPU s / 1000 req | RSS MB | errors |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|")
+	for _, r := range results {
+		fmt.Printf("| %s | %.0f | %s | %s | %s | %.3f | %.1f | %s |\n", r.name, r.rps, r.p50, r.p90, r.p99, r.cpuPer1000, r.rssMB, r.errors)
+	}
+	return nil
+}
+
+func stop(c *exec.Cmd) {
+	if c == nil || c.Process == nil {
+		return
+	}
+	_ = c.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = c.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = c.Process.Kill()
+		<-done
+	}
+}
+
+func waitHTTP(port int) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := exec.Command("wrk", "-t1", "-c1", "-d1s", fmt.Sprintf("http://127.0.0.1:%d/", port)).CombinedOutput()
+		if err == nil && strings.Contains(string(out), "Requests/sec") && !strings.Contains(string(out), "Non-2xx") {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("port %d never answered 200", port)
+}
+
+// cpuAndRSS reads utime+stime (seconds) and VmRSS (MB) of a process.
+func cpuAndRSS(pid int) (float64, float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	var cpu float64 = (ut + st) / 100 // USER_HZ
+	// Count the children too (nginx and haproxy workers).
+	children, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	rss := 0.0
+	pids := []int{pid}
+	for _, c := range children {
+		cb, _ := os.ReadFile(c)
+		for _, s := range strings.Fields(string(cb)) {
+			n, _ := strconv.Atoi(s)
+			pids = append(pids, n)
+		}
+	}
+	for i, p := range pids {
+		if i > 0 {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p)); err == nil {
+				f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+				ut, _ := strconv.ParseFloat(f[11], 64)
+				st, _ := strconv.ParseFloat(f[12], 64)
+				cpu += (ut + st) / 100
+			}
+		}
+		s, err := os.Open(fmt.Sprintf("/proc/%d/status", p))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(s)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "VmRSS:") {
+				kb, _ := strconv.ParseFloat(strings.Fields(sc.Text())[1], 64)
+				rss += kb / 1024
+			}
+		}
+		s.Close()
+	}
+	return cpu, rss
+}
+
+var (
+	reRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reReq = regexp.MustCompile(`([0-9]+) requests in`)
+	rePct = regexp.MustCompile(`(?m)^\s+(50|90|99)%\s+(\S+)`)
+	reErr = regexp.MustCompile(`(Non-2xx or 3xx responses: \d+|Socket errors: .*)`)
+)
+
+func measure(name string, cmd *exec.Cmd, port int, dur time.Duration, conns int) (result, error) {
+	var cpu0 float64
+	if cmd != nil {
+		cpu0, _ = cpuAndRSS(cmd.Process.Pid)
+	}
+	out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", conns), "-d"+dur.String(), "--latency",
+		fmt.Sprintf("http://127.0.0.1:%d/", port)).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk %s: %v\n%s", name, err, out)
+	}
+	r := result{name: name, errors: "-"}
+	s := string(out)
+	if m := reRPS.FindStringSubmatch(s); m != nil {
+		r.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	for _, m := range rePct.FindAllStringSubmatch(s, -1) {
+		switch m[1] {
+		case "50":
+			r.p50 = m[2]
+		case "90":
+			r.p90 = m[2]
+		case "99":
+			r.p99 = m[2]
+		}
+	}
+	if m := reErr.FindAllString(s, -1); m != nil {
+		r.errors = strings.Join(m, "; ")
+	}
+	if cmd != nil {
+		cpu1, rss := cpuAndRSS(cmd.Process.Pid)
+		var n float64
+		if m := reReq.FindStringSubmatch(s); m != nil {
+			n, _ = strconv.ParseFloat(m[1], 64)
+		}
+		if n > 0 {
+			r.cpuPer1000 = (cpu1 - cpu0) / n * 1000
+		}
+		r.rssMB = rss
+	}
+	return r, nil
+}
