@@ -16,6 +16,9 @@ func FuzzDecodeFile(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(seed)
+	if all, err := os.ReadFile("testdata/allfields.in.yaml"); err == nil {
+		f.Add(all)
+	}
 	f.Add([]byte(vs("  hosts: [r]", "  http:", "  - route:", "    - destination: {host: r}", "      weight: 100")))
 	f.Add([]byte(`{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"networking.istio.io/v1","kind":"WorkloadEntry","metadata":{"name":"w"},"spec":{"address":"1.2.3.4","ports":{"http":80}}}]}`))
 	f.Add([]byte("a: &a [1]\nb: *a\n"))
