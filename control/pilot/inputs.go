@@ -70,3 +70,16 @@ type Credential struct {
 	KeyPEM  string
 	CAPEM   string
 }
+
+// FromRegistry assembles Inputs from the configs and a registry view.
+func FromRegistry(configs []api.Config, v *registry.View, mesh MeshConfig) Inputs {
+	in := Inputs{Configs: configs, Services: v.Services(), Endpoints: map[EndpointKey][]registry.Endpoint{}, Mesh: mesh}
+	for _, s := range in.Services {
+		for _, p := range s.Ports {
+			if eps := v.Endpoints(s.Hostname, int(p.Number)); len(eps) > 0 {
+				in.Endpoints[EndpointKey{s.Hostname, p.Number}] = eps
+			}
+		}
+	}
+	return in
+}

@@ -39,7 +39,7 @@ type Server struct {
 	index atomic.Pointer[pilot.Index]
 
 	mu      sync.Mutex
-	streams map[int64]string // stream id → node id
+	streams map[streamKey]string // stream → node id
 	proxies map[string]*proxyState
 
 	pushes, skipped, failures atomic.Int64
@@ -58,12 +58,18 @@ type proxyState struct {
 
 var _ serverv3.Callbacks = (*Server)(nil)
 
+// streamKey names a stream: SotW and delta streams are numbered separately.
+type streamKey struct {
+	delta bool
+	id    int64
+}
+
 // New returns a Server; set an index with SetIndex before proxies connect.
 func New(log *slog.Logger, hooks Hooks) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{log: log, hooks: hooks, streams: map[int64]string{}, proxies: map[string]*proxyState{}}
+	s := &Server{log: log, hooks: hooks, streams: map[streamKey]string{}, proxies: map[string]*proxyState{}}
 	s.cache = cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil)
 	return s
 }
@@ -215,7 +221,8 @@ func version(items []types.Resource) string {
 
 // connect registers a stream of a node; the first stream of a node makes
 // it known, reports it and gives it a snapshot.
-func (s *Server) connect(streamID int64, n *corev3.Node, delta bool) error {
+func (s *Server) connect(streamID streamKey, n *corev3.Node) error {
+	delta := streamID.delta
 	s.mu.Lock()
 	if _, ok := s.streams[streamID]; ok {
 		s.mu.Unlock()
@@ -249,7 +256,7 @@ func (s *Server) connect(streamID int64, n *corev3.Node, delta bool) error {
 	return nil
 }
 
-func (s *Server) disconnect(streamID int64) {
+func (s *Server) disconnect(streamID streamKey) {
 	s.mu.Lock()
 	id, ok := s.streams[streamID]
 	delete(s.streams, streamID)
@@ -273,7 +280,7 @@ func (s *Server) disconnect(streamID int64) {
 }
 
 // sent records a response's version under its nonce.
-func (s *Server) sent(streamID int64, typeURL, version, nonce string) {
+func (s *Server) sent(streamID streamKey, typeURL, version, nonce string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.proxies[s.streams[streamID]]
@@ -286,7 +293,7 @@ func (s *Server) sent(streamID int64, typeURL, version, nonce string) {
 }
 
 // answered records an ACK or NACK of the response with nonce.
-func (s *Server) answered(streamID int64, typeURL, nonce, version string, detail error) {
+func (s *Server) answered(streamID streamKey, typeURL, nonce, version string, detail error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.proxies[s.streams[streamID]]

@@ -263,3 +263,21 @@ func equal(got []uint32, want ...uint32) bool {
 	}
 	return true
 }
+
+// SotW and delta streams are numbered separately by go-control-plane; two
+// proxies with the same stream number must both be served.
+func TestSotWAndDeltaTogether(t *testing.T) {
+	h := start(t)
+	a, err := xdstest.Start(xdstest.Options{Address: h.addr, Node: node(t, "sotw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := xdstest.Start(xdstest.Options{Address: h.addr, Node: node(t, "delta"), Delta: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	waitSynced(t, h.srv, "sotw")
+	waitSynced(t, h.srv, "delta")
+}

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/wasmesh/wasmesh/control/pilot"
+)
+
+// Config configures meshd.
+type Config struct {
+	// ConfigDir is the directory of YAML configs (required).
+	ConfigDir string
+	// DataDir keeps the module store; default ConfigDir/../meshd-data.
+	DataDir string
+	// XDSAddr serves plaintext xDS; default "127.0.0.1:15010".
+	XDSAddr string
+	// MonitorAddr serves metrics, debug, modules and the config API;
+	// default "127.0.0.1:15014".
+	MonitorAddr string
+	// ModuleBaseURL is where proxies fetch modules; default
+	// "http://<MonitorAddr>/modules/".
+	ModuleBaseURL string
+	// Mesh settings for translation.
+	Mesh pilot.MeshConfig
+	// Debounce is the quiet time before a push (100ms); MaxDebounce bounds
+	// how long changes can be held back (1s).
+	Debounce, MaxDebounce time.Duration
+	// GracePeriod keeps a disconnected proxy's workload (10s by default).
+	GracePeriod time.Duration
+	// Logger; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// withDefaults validates c and fills in defaults.
+func (c Config) withDefaults() (Config, error) {
+	if c.ConfigDir == "" {
+		return c, errors.New("server: a config directory is required")
+	}
+	if c.DataDir == "" {
+		c.DataDir = filepath.Join(filepath.Dir(filepath.Clean(c.ConfigDir)), "meshd-data")
+	}
+	if c.XDSAddr == "" {
+		c.XDSAddr = "127.0.0.1:15010"
+	}
+	if c.MonitorAddr == "" {
+		c.MonitorAddr = "127.0.0.1:15014"
+	}
+	if c.Debounce <= 0 {
+		c.Debounce = 100 * time.Millisecond
+	}
+	if c.MaxDebounce <= 0 {
+		c.MaxDebounce = time.Second
+	}
+	if c.GracePeriod <= 0 {
+		c.GracePeriod = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if _, _, err := net.SplitHostPort(c.XDSAddr); err != nil {
+		return c, fmt.Errorf("server: xds address: %w", err)
+	}
+	if _, _, err := net.SplitHostPort(c.MonitorAddr); err != nil {
+		return c, fmt.Errorf("server: monitor address: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,67 @@
+package server
+
+import (
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/control/modules"
+)
+
+// fileModules imports the modules of WasmPlugins with file:// URLs into
+// the module store, so that proxies fetch them from meshd by digest. Files
+// are read again only when their size or modification time changes.
+type fileModules struct {
+	store *modules.Store
+	log   *slog.Logger
+	mu    sync.Mutex
+	seen  map[string]fileStamp
+}
+
+type fileStamp struct {
+	size int64
+	mod  time.Time
+	sum  string
+}
+
+func newFileModules(s *modules.Store, log *slog.Logger) *fileModules {
+	return &fileModules{store: s, log: log, seen: map[string]fileStamp{}}
+}
+
+// resolve returns URL → sha256 for every file:// WasmPlugin URL it could
+// import; failures are logged and the plugin is left out by Pilot.
+func (f *fileModules) resolve(cfgs []api.Config) map[string]string {
+	out := map[string]string{}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range cfgs {
+		wp, ok := c.Spec.(*api.WasmPlugin)
+		if !ok {
+			continue
+		}
+		u, err := url.Parse(wp.URL)
+		if err != nil || u.Scheme != "file" {
+			continue
+		}
+		fi, err := os.Stat(u.Path)
+		if err != nil {
+			f.log.Warn("WasmPlugin module file unreadable", "plugin", c.Key().String(), "url", wp.URL, "err", err)
+			continue
+		}
+		if st, ok := f.seen[u.Path]; ok && st.size == fi.Size() && st.mod.Equal(fi.ModTime()) && f.store.Has(st.sum) {
+			out[wp.URL] = st.sum
+			continue
+		}
+		sum, err := f.store.PutFile(u.Path)
+		if err != nil {
+			f.log.Warn("WasmPlugin module not stored", "plugin", c.Key().String(), "url", wp.URL, "err", err)
+			continue
+		}
+		f.seen[u.Path] = fileStamp{fi.Size(), fi.ModTime(), sum}
+		out[wp.URL] = sum
+	}
+	return out
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
+
+	"github.com/wasmesh/wasmesh/control/config/dirstore"
+	"github.com/wasmesh/wasmesh/control/modules"
+	"github.com/wasmesh/wasmesh/control/pilot"
+	"github.com/wasmesh/wasmesh/control/pilot/xds"
+	"github.com/wasmesh/wasmesh/registry"
+)
+
+// Server is a running meshd.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *dirstore.Store
+	modules *modules.Store
+	reg     *registry.Registry
+	xds     *xds.Server
+	metrics *metrics
+	files   *fileModules
+
+	xdsLis, monLis net.Listener
+
+	mu          sync.Mutex
+	disconnects map[string]func()
+	lastPush    time.Time
+	index       *pilot.Index
+	snapVersion string
+	regVersion  string // config version the registry has (push loop only)
+
+	kick chan struct{}
+}
+
+// New opens the stores and binds the listeners; Run serves.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, disconnects: map[string]func(){}, kick: make(chan struct{}, 1)}
+	if s.store, err = dirstore.Open(cfg.ConfigDir, cfg.Logger, dirstore.Options{}); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if s.modules, err = modules.Open(cfg.DataDir+"/modules", 0); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.files = newFileModules(s.modules, cfg.Logger)
+	s.reg = registry.New(registry.Options{GracePeriod: cfg.GracePeriod, Logger: cfg.Logger})
+	s.xds = xds.New(cfg.Logger, xds.Hooks{Connected: s.connected, Disconnected: s.disconnected})
+	s.metrics = newMetrics(s)
+	if s.xdsLis, err = net.Listen("tcp", cfg.XDSAddr); err != nil {
+		return nil, fmt.Errorf("server: xds: %w", err)
+	}
+	if s.monLis, err = net.Listen("tcp", cfg.MonitorAddr); err != nil {
+		s.xdsLis.Close()
+		return nil, fmt.Errorf("server: monitor: %w", err)
+	}
+	if s.cfg.ModuleBaseURL == "" {
+		s.cfg.ModuleBaseURL = "http://" + s.monLis.Addr().String() + modules.Prefix
+	}
+	s.cfg.Mesh.ModuleBaseURL = s.cfg.ModuleBaseURL
+	s.rebuild("start", func() {})
+	return s, nil
+}
+
+// XDSAddr is the bound xDS address.
+func (s *Server) XDSAddr() string { return s.xdsLis.Addr().String() }
+
+// MonitorAddr is the bound monitoring address.
+func (s *Server) MonitorAddr() string { return s.monLis.Addr().String() }
+
+// Run serves until ctx is done, then stops everything it started.
+func (s *Server) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gs := grpc.NewServer(grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}))
+	xds.Register(gs, s.xds.GRPC(ctx))
+	hs := &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	run := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, grpc.ErrServerStopped) && ctx.Err() == nil {
+				errs <- fmt.Errorf("server: %s: %w", name, err)
+			}
+		}()
+	}
+	run("config store", func() error { return s.store.Run(ctx) })
+	run("xds", func() error { return gs.Serve(s.xdsLis) })
+	run("monitor", func() error { return hs.Serve(s.monLis) })
+	run("pusher", func() error { s.pushLoop(ctx); return nil })
+	s.log.Info("meshd serving", "xds", s.XDSAddr(), "monitor", s.MonitorAddr(), "config", s.cfg.ConfigDir)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	cancel()
+	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	_ = hs.Shutdown(shutdownCtx)
+	stopped := make(chan struct{})
+	go func() { gs.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-shutdownCtx.Done():
+		gs.Stop()
+	}
+	wg.Wait()
+	return err
+}
+
+// Run starts meshd with cfg and serves until ctx is done.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}
+
+// connected registers a proxy's workload in the registry.
+func (s *Server) connected(n pilot.Node) {
+	w, ok := n.RegistryWorkload()
+	if !ok {
+		return
+	}
+	disconnect := s.reg.Connect(w)
+	s.mu.Lock()
+	if old := s.disconnects[n.ID]; old != nil {
+		old()
+	}
+	s.disconnects[n.ID] = disconnect
+	s.mu.Unlock()
+}
+
+func (s *Server) disconnected(n pilot.Node) {
+	s.mu.Lock()
+	d := s.disconnects[n.ID]
+	delete(s.disconnects, n.ID)
+	s.mu.Unlock()
+	if d != nil {
+		d()
+	}
+}
