@@ -1,11 +1,11 @@
 package eval
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"strconv"
 	"sync"
 
 	"github.com/wasmesh/wasmesh/policy/cache"
@@ -64,6 +64,10 @@ func (e *Engine) Decide(ctx context.Context, policy, entrypoint string, input []
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownPolicy, policy)
 	}
+	return e.decide(ctx, r, []byte(entrypoint), input)
+}
+
+func (e *Engine) decide(ctx context.Context, r *registered, entrypoint, input []byte) ([]byte, error) {
 	bp := keyBufs.Get().(*[]byte)
 	defer keyBufs.Put(bp)
 	key := append((*bp)[:0], r.p.sha...)
@@ -80,7 +84,7 @@ func (e *Engine) Decide(ctx context.Context, policy, entrypoint string, input []
 			return d, nil
 		}
 	}
-	res, err := r.p.Eval(ctx, entrypoint, input)
+	res, err := r.p.Eval(ctx, string(entrypoint), input)
 	if err != nil {
 		return nil, err
 	}
@@ -119,21 +123,26 @@ func (e *Engine) ForeignFunc() func(ctx context.Context, args []byte) ([]byte, e
 		if err != nil {
 			return nil, err
 		}
-		return e.Decide(ctx, policy, entrypoint, vals[2])
+		r, ok := (*e.registry.Load())[string(policy)]
+		if !ok {
+			return nil, fmt.Errorf("%w: %q", ErrUnknownPolicy, policy)
+		}
+		return e.decide(ctx, r, entrypoint, vals[2])
 	}
 }
 
-// jsonString decodes a raw JSON string, without allocating when it has no escapes.
-func jsonString(raw []byte, field string) (string, error) {
+// jsonString returns the contents of a raw JSON string: a view of raw when
+// it has no escapes, else a decoded copy.
+func jsonString(raw []byte, field string) ([]byte, error) {
 	if len(raw) < 2 || raw[0] != '"' {
-		return "", fmt.Errorf("eval: foreign function arguments: %s must be a string", field)
+		return nil, fmt.Errorf("eval: foreign function arguments: %s must be a string", field)
 	}
-	if s, err := strconv.Unquote(string(raw)); err == nil {
-		return s, nil
+	if !bytes.ContainsRune(raw, '\\') {
+		return raw[1 : len(raw)-1], nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("eval: foreign function arguments: %s: %w", field, err)
+		return nil, fmt.Errorf("eval: foreign function arguments: %s: %w", field, err)
 	}
-	return s, nil
+	return []byte(s), nil
 }
