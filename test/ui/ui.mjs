@@ -66,7 +66,7 @@ try {
     const edge = page.locator(`svg.topology [data-edge="${from}->${to}"]`);
     const n = await edge.count();
     const label = n === 1 ? await edge.locator("text").textContent() : "";
-    const live = /^\d+(\.\d+)? rps · [\d.]+% err · p90 [\d.]+ ms$/.test(label ?? "") && !label.startsWith("0 rps");
+    const live = /^\d+(\.\d+)? rps · [\d.]+% err( · [\d.]+% denied)? · p90 [\d.]+ ms$/.test(label ?? "") && !label.startsWith("0 rps");
     check(n === 1 && live, `graph shows edge ${from} → ${to} with live rate, errors and p90 (${label})`);
   }
   const names = await page.locator("svg.topology .node-name").allTextContents();

@@ -19,8 +19,10 @@ export function millis(ms: number | null): string {
 }
 
 // edgeLabel is what the graph writes on an edge.
-export function edgeLabel(e: { rps: number; errorRate: number; p90Ms: number | null }): string {
-  return `${rate(e.rps)} · ${percent(e.errorRate)} err · ${millis(e.p90Ms)}`;
+// Denials are shown only when there are any.
+export function edgeLabel(e: { rps: number; errorRate: number; deniedRate: number; p90Ms: number | null }): string {
+  const denied = e.deniedRate > 0 ? ` · ${percent(e.deniedRate)} denied` : "";
+  return `${rate(e.rps)} · ${percent(e.errorRate)} err${denied} · ${millis(e.p90Ms)}`;
 }
 
 // health classifies an edge for its colour: errors above 5% are bad, any
