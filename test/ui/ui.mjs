@@ -65,7 +65,7 @@ try {
   for (const [from, to] of edges) {
     const edge = page.locator(`svg.topology [data-edge="${from}->${to}"]`);
     const n = await edge.count();
-    const label = n === 1 ? await edge.locator("text").textContent() : "";
+    const label = n === 1 ? (await edge.locator("text.edge-label tspan").allTextContents()).join(" · ") : "";
     const live = /^\d+(\.\d+)? rps · [\d.]+% err( · [\d.]+% denied)? · p90 [\d.]+ ms$/.test(label ?? "") && !label.startsWith("0 rps");
     check(n === 1 && live, `graph shows edge ${from} → ${to} with live rate, errors and p90 (${label})`);
   }

@@ -19,10 +19,17 @@ export function millis(ms: number | null): string {
 }
 
 // edgeLabel is what the graph writes on an edge.
-// Denials are shown only when there are any.
-export function edgeLabel(e: { rps: number; errorRate: number; deniedRate: number; p90Ms: number | null }): string {
-  const denied = e.deniedRate > 0 ? ` · ${percent(e.deniedRate)} denied` : "";
-  return `${rate(e.rps)} · ${percent(e.errorRate)} err${denied} · ${millis(e.p90Ms)}`;
+type EdgeNumbers = { rps: number; errorRate: number; deniedRate: number; p90Ms: number | null };
+
+// edgeLines is the label in two short lines (edges can be short); denials
+// are shown only when there are any.
+export function edgeLines(e: EdgeNumbers): [string, string] {
+  const denied = e.deniedRate > 0 ? `${percent(e.deniedRate)} denied · ` : "";
+  return [`${rate(e.rps)} · ${percent(e.errorRate)} err`, `${denied}${millis(e.p90Ms)}`];
+}
+
+export function edgeLabel(e: EdgeNumbers): string {
+  return edgeLines(e).join(" · ");
 }
 
 // health classifies an edge for its colour: errors above 5% are bad, any

@@ -1,5 +1,5 @@
 import type { Graph } from "./api";
-import { edgeLabel, health, percent } from "./format";
+import { edgeLabel, edgeLines, health, percent } from "./format";
 import { layout } from "./layout";
 import { svg } from "./dom";
 
@@ -50,16 +50,18 @@ export function renderGraph(g: Graph): SVGElement {
       class: `edge ${kind}`,
       "marker-end": `url(#arrow-${kind})`,
     });
+    const [top, bottom] = edgeLines(e);
     const label = svg(
       "text",
-      { x: mx, y: (a.y + b.y) / 2 - 6, class: `edge-label ${kind}`, "text-anchor": "middle" },
-      edgeLabel(e),
+      { x: mx, y: (a.y + b.y) / 2 - 17, class: `edge-label ${kind}`, "text-anchor": "middle" },
+      svg("tspan", { x: mx, dy: 0 }, top),
+      svg("tspan", { x: mx, dy: 12 }, bottom),
     );
     edges.append(
       svg(
         "g",
         { class: "edge-group", "data-edge": `${e.source}->${e.target}` },
-        svg("title", {}, `${e.source} → ${e.target}: ${e.requests} requests, ${percent(e.deniedRate)} denied`),
+        svg("title", {}, `${e.source} → ${e.target}: ${edgeLabel(e)}, ${e.requests} requests, ${percent(e.deniedRate)} denied`),
         path,
         label,
       ),
