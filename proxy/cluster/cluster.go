@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,10 @@ type Cluster struct {
 	warm   chan struct{}
 	warmed sync.Once
 	hc     hcState
+
+	rqTotal *atomic.Int64
+	rqClass [6]*atomic.Int64
+	rqCode  [600]atomic.Pointer[atomic.Int64]
 }
 
 func newCluster(parent context.Context, c *config.Cluster, secrets Secrets, st *stats.Store, log *slog.Logger) *Cluster {
@@ -53,6 +58,10 @@ func newCluster(parent context.Context, c *config.Cluster, secrets Secrets, st *
 		lb: balancer{policy: c.LB, pick2: max(c.LeastRequestPick, 2)}, ctx: ctx, cancel: cancel, warm: make(chan struct{}),
 		hc: hcState{fails: map[*Host]int{}, oks: map[*Host]int{}, seen: map[*Host]bool{}}}
 	cl.hosts.Store(&hostSet{})
+	cl.rqTotal = st.Counter(cl.prefix + "upstream_rq_total")
+	for i := 1; i < 6; i++ {
+		cl.rqClass[i] = st.Counter(cl.prefix + "upstream_rq_" + strconv.Itoa(i) + "xx")
+	}
 	cl.h1, cl.h2 = cl.transports(secrets)
 	if c.Endpoints != nil && c.Type == config.ClusterStatic {
 		cl.SetEndpoints(c.Endpoints)
@@ -162,6 +171,23 @@ func (c *Cluster) Scheme() string {
 		return "https"
 	}
 	return "http"
+}
+
+// CountRequest counts an upstream attempt.
+func (c *Cluster) CountRequest() { c.rqTotal.Add(1) }
+
+// CountResponse counts an upstream response status (upstream_rq_2xx, upstream_rq_200).
+func (c *Cluster) CountResponse(status int) {
+	if status < 100 || status >= 600 {
+		return
+	}
+	c.rqClass[status/100].Add(1)
+	p := c.rqCode[status].Load()
+	if p == nil {
+		p = c.stats.Counter(c.prefix + "upstream_rq_" + strconv.Itoa(status))
+		c.rqCode[status].Store(p)
+	}
+	p.Add(1)
 }
 
 // Stats returns the store the cluster counts into, and its prefix.

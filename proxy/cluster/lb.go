@@ -14,6 +14,7 @@ import (
 type hostSet struct {
 	all        []*Host
 	priorities [][]*localityGroup // by priority, localities in order
+	flat       [][]*Host          // by priority, all hosts
 	weighted   bool               // locality weights in use
 	ring       []ringEntry        // ring hash over all hosts
 }
@@ -54,6 +55,11 @@ func buildHostSet(e *config.Endpoints, lb config.LBPolicy, ringMin uint64) *host
 	sort.Slice(prios, func(i, j int) bool { return prios[i] < prios[j] })
 	for _, p := range prios {
 		hs.priorities = append(hs.priorities, byPrio[p])
+		var flat []*Host
+		for _, g := range byPrio[p] {
+			flat = append(flat, g.hosts...)
+		}
+		hs.flat = append(hs.flat, flat)
 	}
 	if lb == config.LBRingHash && len(hs.all) > 0 {
 		hs.ring = buildRing(hs.all, ringMin)
@@ -159,6 +165,9 @@ func (b *balancer) pick(hs *hostSet, pc *PickContext) *Host {
 // restricted to one locality when locality weights are used. If fewer than
 // half the hosts are healthy, Envoy's panic mode routes to all of them.
 func (b *balancer) candidates(hs *hostSet, pc *PickContext, now time.Time) []*Host {
+	if !hs.weighted && len(pc.Exclude) == 0 && len(hs.flat) > 0 && allHealthy(hs.flat[0], now) {
+		return hs.flat[0] // the common case, without allocation
+	}
 	for _, locs := range hs.priorities {
 		var healthy, total int
 		groups := make([]*localityGroup, 0, len(locs))
@@ -191,6 +200,15 @@ func (b *balancer) candidates(hs *hostSet, pc *PickContext, now time.Time) []*Ho
 		return out
 	}
 	return panicHosts(hs.priorities[0], pc)
+}
+
+func allHealthy(hosts []*Host, now time.Time) bool {
+	for _, h := range hosts {
+		if !h.Healthy(now) {
+			return false
+		}
+	}
+	return len(hosts) > 0
 }
 
 func panicHosts(locs []*localityGroup, pc *PickContext) []*Host {

@@ -172,7 +172,7 @@ func (h *Handler) attempts(ctx context.Context, s *Stream, cl *cluster.Cluster, 
 			return nil, nil, &LocalReply{Status: http.StatusServiceUnavailable, Flag: FlagOverflow, GRPCStatus: -1,
 				Header: http.Header{"X-Envoy-Overloaded": {"true"}}}, nil
 		}
-		st.Inc(prefix + "upstream_rq_total")
+		cl.CountRequest()
 		tryCtx, cancel := ctx, context.CancelFunc(func() {})
 		if rp != nil && rp.PerTryTimeout > 0 {
 			tryCtx, cancel = context.WithTimeout(ctx, rp.PerTryTimeout)
@@ -199,8 +199,7 @@ func (h *Handler) attempts(ctx context.Context, s *Stream, cl *cluster.Cluster, 
 		}
 		cl.Report(host, res)
 		if resp != nil {
-			st.Inc(prefix + "upstream_rq_" + strconv.Itoa(resp.StatusCode/100) + "xx")
-			st.Inc(prefix + "upstream_rq_" + strconv.Itoa(resp.StatusCode))
+			cl.CountResponse(resp.StatusCode)
 		}
 		retryable := rp != nil && shouldRetry(rp, kind, resp)
 		if !retryable || try+1 >= maxTries || ctx.Err() != nil {

@@ -1,15 +1,17 @@
 package httpx
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmesh/wasmesh/proxy/cluster"
@@ -32,8 +34,10 @@ type Options struct {
 
 // Handler serves one HTTP connection manager configuration.
 type Handler struct {
-	o      Options
-	prefix string
+	o       Options
+	prefix  string
+	rqTotal *atomic.Int64
+	rqClass [6]*atomic.Int64 // by status/100
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -43,14 +47,19 @@ func New(o Options) *Handler {
 	if o.LogMu == nil {
 		o.LogMu = new(sync.Mutex)
 	}
-	return &Handler{o: o, prefix: "http." + o.HCM.StatPrefix + "."}
+	h := &Handler{o: o, prefix: "http." + o.HCM.StatPrefix + "."}
+	h.rqTotal = o.Stats.Counter(h.prefix + "downstream_rq_total")
+	for i := 1; i < 6; i++ {
+		h.rqClass[i] = o.Stats.Counter(h.prefix + "downstream_rq_" + strconv.Itoa(i) + "xx")
+	}
+	return h
 }
 
 // ServeHTTP runs filters, routes and forwards one request.
 func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	s := &Stream{Req: r, Conn: ConnInfoFrom(r.Context()), Start: time.Now(), Status: 200}
 	w := &respWriter{ResponseWriter: rw, s: s}
-	h.o.Stats.Inc(h.prefix + "downstream_rq_total")
+	h.rqTotal.Add(1)
 	if r.Header.Get("X-Request-Id") == "" {
 		r.Header.Set("X-Request-Id", newRequestID())
 	}
@@ -111,7 +120,9 @@ func (h *Handler) finish(s *Stream, w *respWriter) {
 	if !w.wrote {
 		w.WriteHeader(s.Status)
 	}
-	h.o.Stats.Inc(h.prefix + "downstream_rq_" + strconv.Itoa(s.Status/100) + "xx")
+	if c := s.Status / 100; c >= 1 && c <= 5 {
+		h.rqClass[c].Add(1)
+	}
 	if h.o.AccessLog != nil {
 		writeAccessLog(h.o.AccessLog, h.o.LogMu, s, w.Header().Get("X-Envoy-Upstream-Service-Time"))
 	}
@@ -218,7 +229,8 @@ func (h *Handler) redirect(w *respWriter, s *Stream, rt *config.Route) {
 
 func newRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte
