@@ -14,6 +14,9 @@ import (
 // maxScrapeBytes bounds one proxy's metrics page.
 const maxScrapeBytes = 16 << 20
 
+// maxConcurrentScrapes bounds the proxies scraped at once.
+const maxConcurrentScrapes = 16
+
 // staleAfter is how old the newest scrape may be before rates over it are
 // no longer "live" and the scraper starts a fresh pair.
 const staleAfter = 30 * time.Second
@@ -60,9 +63,12 @@ func (s *scraper) scrape(ctx context.Context) *Snapshot {
 		urls = s.urls()
 	}
 	results := make([][]Sample, len(urls))
+	slots := make(chan struct{}, maxConcurrentScrapes)
 	var wg sync.WaitGroup
 	for i, u := range urls {
 		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			samples, err := s.fetch(ctx, u)
 			if err != nil {
 				s.log.Warn("ui: scraping proxy metrics", "url", u, "err", err)
