@@ -239,7 +239,9 @@ func Replace(mt uint32, k, v string) uint32 {
 }
 
 // Remove is proxy_remove_header_map_value.
-func Remove(mt uint32, k string) uint32 { return proxyRemoveHeaderMapValue(mt, sptr(k), uint32(len(k))) }
+func Remove(mt uint32, k string) uint32 {
+	return proxyRemoveHeaderMapValue(mt, sptr(k), uint32(len(k)))
+}
 
 // SendLocal is proxy_send_local_response.
 func SendLocal(status uint32, details string, body string, hdrs [][2]string, grpc int32) uint32 {
