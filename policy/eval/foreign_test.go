@@ -2,6 +2,7 @@ package eval_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -106,4 +107,26 @@ func TestForeignFuncNoCacheAndErrors(t *testing.T) {
 	if _, err := call(ctx, in); !errors.Is(err, eval.ErrUnknownPolicy) {
 		t.Errorf("after Remove: err = %v", err)
 	}
+}
+
+// FuzzForeignFunc feeds arbitrary argument bytes to the foreign function:
+// it must never panic, and what it returns must be a Decision.
+func FuzzForeignFunc(f *testing.F) {
+	e, p, c := load(f, eval.Config{Instances: 1}, frontendOnly, "", "mesh/decision")
+	e.Set("frontend", p, c.Fields)
+	call := e.ForeignFunc()
+	f.Add(args("spiffe://cluster.local/ns/default/sa/frontend", "/api/a", "1"))
+	f.Add([]byte(`{"policy":"frontend","entrypoint":"mesh/decision","input":{"request":{"path":["x"]}}}`))
+	f.Add([]byte(`{"policy":"fr\u006fntend","entrypoint":"mesh\/decision"}`))
+	f.Add([]byte(`{"policy":"frontend","entrypoint":"mesh/decision","input":"str"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, err := call(context.Background(), in)
+		if err != nil {
+			return
+		}
+		var d eval.Decision
+		if err := json.Unmarshal(out, &d); err != nil {
+			t.Fatalf("result %q is not a Decision: %v", out, err)
+		}
+	})
 }
