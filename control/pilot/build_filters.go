@@ -65,8 +65,10 @@ func (b *builder) filters() {
 			continue
 		}
 		f.URL, f.SHA256 = url, sha
-		if f.Cluster, ok = b.urlCluster("wasm", url); !ok {
-			continue
+		if !strings.HasPrefix(url, "file://") {
+			if f.Cluster, ok = b.urlCluster("wasm", url); !ok {
+				continue
+			}
 		}
 		if wp.VMConfig != nil {
 			for _, e := range wp.VMConfig.Env {
@@ -134,6 +136,8 @@ func (b *builder) module(wp *api.WasmPlugin) (url, sha string, ok bool) {
 		sha = stored
 	}
 	switch {
+	case sha != "" && b.ix.mesh.LocalModuleDir != "" && b.ix.in.Modules[wp.URL] != "":
+		return "file://" + strings.TrimSuffix(b.ix.mesh.LocalModuleDir, "/") + "/" + sha + ".wasm", sha, true
 	case sha != "" && b.ix.mesh.ModuleBaseURL != "" && (b.ix.in.Modules[wp.URL] != "" || !strings.HasPrefix(wp.URL, "http")):
 		return strings.TrimSuffix(b.ix.mesh.ModuleBaseURL, "/") + "/" + sha, sha, true
 	case sha != "" && (strings.HasPrefix(wp.URL, "http://") || strings.HasPrefix(wp.URL, "https://")):

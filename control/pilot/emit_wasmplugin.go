@@ -2,6 +2,7 @@ package pilot
 
 import (
 	"encoding/json"
+	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
@@ -16,6 +17,9 @@ func emitWasm(f *WasmFilterIR) *corev3.TypedExtensionConfig {
 	vm := &wasmv3.VmConfig{VmId: f.Name, Runtime: wasmRuntimeV8, Code: &corev3.AsyncDataSource{Specifier: &corev3.AsyncDataSource_Remote{
 		Remote: &corev3.RemoteDataSource{HttpUri: &corev3.HttpUri{Uri: f.URL, HttpUpstreamType: &corev3.HttpUri_Cluster{Cluster: f.Cluster},
 			Timeout: durationpb.New(secondsDur(moduleTimeout))}, Sha256: f.SHA256}}}}
+	if path, ok := strings.CutPrefix(f.URL, "file://"); ok {
+		vm.Code = &corev3.AsyncDataSource{Specifier: &corev3.AsyncDataSource_Local{Local: file(path)}}
+	}
 	if len(f.Env) > 0 {
 		vm.EnvironmentVariables = &wasmv3.EnvironmentVariables{KeyValues: f.Env}
 	}

@@ -43,6 +43,11 @@ type MeshConfig struct {
 	// ModuleBaseURL is where proxies fetch modules by digest,
 	// e.g. "http://127.0.0.1:15014/modules/".
 	ModuleBaseURL string `json:"moduleBaseURL,omitempty"`
+	// LocalModuleDir, when set, makes proxies read the modules meshd holds
+	// from this directory (<dir>/<sha256>.wasm) instead of fetching them:
+	// for proxies on meshd's host (single-machine mode), as Istio's agent
+	// turns remote modules into local files.
+	LocalModuleDir string `json:"localModuleDir,omitempty"`
 	// EnableAutoMTLS sends ISTIO_MUTUAL to mesh-internal services without a
 	// DestinationRule TLS setting.
 	EnableAutoMTLS bool `json:"enableAutoMtls,omitempty"`

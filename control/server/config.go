@@ -25,6 +25,9 @@ type Config struct {
 	// ModuleBaseURL is where proxies fetch modules; default
 	// "http://<MonitorAddr>/modules/".
 	ModuleBaseURL string
+	// LocalModules makes proxies read modules from the store's directory
+	// (proxies on meshd's host only) instead of fetching them over HTTP.
+	LocalModules bool
 	// Mesh settings for translation.
 	Mesh pilot.MeshConfig
 	// Debounce is the quiet time before a push (100ms); MaxDebounce bounds

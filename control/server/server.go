@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -53,7 +54,7 @@ func New(cfg Config) (*Server, error) {
 	if s.store, err = dirstore.Open(cfg.ConfigDir, cfg.Logger, dirstore.Options{}); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	if s.modules, err = modules.Open(cfg.DataDir+"/modules", 0); err != nil {
+	if s.modules, err = modules.Open(filepath.Join(cfg.DataDir, "modules"), 0); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.files = newFileModules(s.modules, cfg.Logger)
@@ -71,6 +72,13 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.ModuleBaseURL = "http://" + s.monLis.Addr().String() + modules.Prefix
 	}
 	s.cfg.Mesh.ModuleBaseURL = s.cfg.ModuleBaseURL
+	if cfg.LocalModules {
+		abs, err := filepath.Abs(filepath.Join(cfg.DataDir, "modules"))
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		s.cfg.Mesh.LocalModuleDir = abs
+	}
 	s.rebuild("start", func() {})
 	return s, nil
 }
