@@ -48,6 +48,11 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 	v, err = proxywasm.GetHttpRequestHeader("x-all")
 	expect("request_headers_replaced", err == nil && v == "yes", "%q, %v", v, err)
 
+	// Properties the proxy fills are per stream.
+	m, err := proxywasm.GetPropertyMap([]string{"conformance", "map"})
+	k, _ := header(m, "k2")
+	expect("property_map", err == nil && len(m) == 2 && k == "v2", "%v, %v", m, err)
+
 	noErr("set_property", proxywasm.SetProperty([]string{"conformance", "stream"}, []byte("set")))
 	pv, err := proxywasm.GetProperty([]string{"conformance", "stream"})
 	expect("get_set_property", err == nil && string(pv) == "set", "%q, %v", pv, err)
