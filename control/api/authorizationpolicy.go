@@ -89,6 +89,10 @@ type Source struct {
 	ServiceAccounts []string `json:"serviceAccounts,omitempty"`
 	// NotServiceAccounts negates ServiceAccounts.
 	NotServiceAccounts []string `json:"notServiceAccounts,omitempty"`
+	// TrustDomains of the peer identity.
+	TrustDomains []string `json:"trustDomains,omitempty"`
+	// NotTrustDomains negates TrustDomains.
+	NotTrustDomains []string `json:"notTrustDomains,omitempty"`
 }
 
 // Operation matches what a request does.

@@ -1,10 +1,18 @@
 package api
 
+import "strings"
+
 // Enum is implemented by every enumerated string type of this package;
 // Values lists the accepted spellings (the empty string is always accepted
 // and means "unset").
 type Enum interface {
 	Values() []string
+}
+
+// Normalizer is implemented by enums that accept other spellings (such as
+// lower case) for their values; Normalize returns the canonical spelling.
+type Normalizer interface {
+	Normalize(string) string
 }
 
 // StringMatch matches a string; set exactly one of its fields.
@@ -54,12 +62,18 @@ const (
 	ProtocolMongo   Protocol = "MONGO"
 	ProtocolTCP     Protocol = "TCP"
 	ProtocolTLS     Protocol = "TLS"
+	// ProtocolHTTPProxy is for Sidecar egress listeners acting as an HTTP
+	// proxy.
+	ProtocolHTTPProxy Protocol = "HTTP_PROXY"
 )
 
 // Values lists the accepted protocols.
 func (Protocol) Values() []string {
-	return []string{"HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS"}
+	return []string{"HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS", "HTTP_PROXY"}
 }
+
+// Normalize makes protocol names case-insensitive, as Istio does.
+func (Protocol) Normalize(s string) string { return strings.ToUpper(s) }
 
 // WorkloadSelector selects workloads by labels (networking kinds:
 // ServiceEntry, Sidecar).

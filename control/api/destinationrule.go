@@ -70,8 +70,36 @@ type LoadBalancerSettings struct {
 	ConsistentHash *ConsistentHashLB `json:"consistentHash,omitempty"`
 	// LocalityLbSetting for locality-aware balancing.
 	LocalityLbSetting *LocalityLoadBalancerSetting `json:"localityLbSetting,omitempty"`
-	// WarmupDurationSecs ramps traffic to new endpoints over this duration.
+	// ZoneAwareLbSetting for Envoy's zone-aware routing; exclusive with
+	// LocalityLbSetting.
+	ZoneAwareLbSetting *ZoneAwareLoadBalancerSetting `json:"zoneAwareLbSetting,omitempty"`
+	// WarmupDurationSecs ramps traffic to new endpoints over this duration
+	// (deprecated form of Warmup).
 	WarmupDurationSecs *Duration `json:"warmupDurationSecs,omitempty"`
+	// Warmup ramps traffic to new endpoints.
+	Warmup *WarmupConfiguration `json:"warmup,omitempty"`
+}
+
+// ZoneAwareLoadBalancerSetting configures zone-aware routing.
+type ZoneAwareLoadBalancerSetting struct {
+	// Enabled turns zone-aware routing on or off.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Failover from a region to another.
+	Failover []LocalityFailover `json:"failover,omitempty"`
+	// FailoverPriority is an ordered list of labels for failover priority.
+	FailoverPriority []string `json:"failoverPriority,omitempty"`
+	// MinClusterSize below which zone-aware routing is off.
+	MinClusterSize *uint64 `json:"minClusterSize,omitempty"`
+}
+
+// WarmupConfiguration ramps traffic to new endpoints.
+type WarmupConfiguration struct {
+	// Duration of the ramp (required).
+	Duration *Duration `json:"duration"`
+	// MinimumPercent of traffic a new endpoint gets at first (0-100).
+	MinimumPercent *float64 `json:"minimumPercent,omitempty"`
+	// Aggression of the ramp curve (at least 1; 1 is linear).
+	Aggression *float64 `json:"aggression,omitempty"`
 }
 
 // SimpleLB is a simple load-balancing algorithm.
@@ -119,6 +147,16 @@ type HTTPCookie struct {
 	Path string `json:"path,omitempty"`
 	// TTL of a generated cookie.
 	TTL *Duration `json:"ttl,omitempty"`
+	// Attributes added to a generated cookie.
+	Attributes []HTTPCookieAttribute `json:"attributes,omitempty"`
+}
+
+// HTTPCookieAttribute is an attribute of a generated cookie.
+type HTTPCookieAttribute struct {
+	// Name of the attribute, e.g. "SameSite".
+	Name string `json:"name"`
+	// Value of the attribute.
+	Value string `json:"value,omitempty"`
 }
 
 // RingHash configures the ring hash algorithm.
@@ -212,6 +250,16 @@ type HTTPSettings struct {
 	UseClientProtocol bool `json:"useClientProtocol,omitempty"`
 	// MaxConcurrentStreams per HTTP/2 connection.
 	MaxConcurrentStreams int32 `json:"maxConcurrentStreams,omitempty"`
+	// HTTP2KeepAlive sends HTTP/2 PINGs on upstream connections.
+	HTTP2KeepAlive *ConnectionKeepalive `json:"http2KeepAlive,omitempty"`
+}
+
+// ConnectionKeepalive configures HTTP/2 keepalive PINGs.
+type ConnectionKeepalive struct {
+	// Interval between PINGs.
+	Interval *Duration `json:"interval,omitempty"`
+	// Timeout waiting for a PING response before closing the connection.
+	Timeout *Duration `json:"timeout,omitempty"`
 }
 
 // H2UpgradePolicy controls upgrading HTTP/1.1 to HTTP/2 upstream.
@@ -240,6 +288,8 @@ type OutlierDetection struct {
 	MinHealthPercent int32 `json:"minHealthPercent,omitempty"`
 	// ConsecutiveErrors is deprecated: use Consecutive5xxErrors.
 	ConsecutiveErrors int32 `json:"consecutiveErrors,omitempty"`
+	// OutlierDetectionHTTPErrorCodes counted as errors instead of 5xx.
+	OutlierDetectionHTTPErrorCodes []uint32 `json:"outlierDetectionHttpErrorCodes,omitempty"`
 }
 
 // ClientTLSSettings configure TLS towards a destination.
@@ -304,8 +354,11 @@ func (ProxyProtocolVersion) Values() []string { return []string{"V1", "V2"} }
 
 // RetryBudget limits retries relative to active requests.
 type RetryBudget struct {
-	// Percent of active requests that may be retries (0-100).
-	Percent *Percent `json:"percent,omitempty"`
-	// MinRetryConcurrency allowed regardless of Percent.
+	// Percent of active requests that may be retries (0-100); default 20.
+	Percent *float64 `json:"percent,omitempty"`
+	// MinRetryConcurrency allowed regardless of Percent; default 3.
 	MinRetryConcurrency uint32 `json:"minRetryConcurrency,omitempty"`
+	// BudgetInterval is the window of requests the budget is computed over;
+	// unset means only active and pending requests.
+	BudgetInterval *Duration `json:"budgetInterval,omitempty"`
 }

@@ -46,6 +46,10 @@ type ServerTLSSettings struct {
 	CredentialName string `json:"credentialName,omitempty"`
 	// CredentialNames of several secrets (e.g. RSA and ECDSA).
 	CredentialNames []string `json:"credentialNames,omitempty"`
+	// CACertCredentialName of a secret holding the CA certificate (MUTUAL).
+	CACertCredentialName string `json:"caCertCredentialName,omitempty"`
+	// TLSCertificates served (e.g. RSA and ECDSA), as files.
+	TLSCertificates []TLSCertificate `json:"tlsCertificates,omitempty"`
 	// SubjectAltNames accepted in client certificates.
 	SubjectAltNames []string `json:"subjectAltNames,omitempty"`
 	// VerifyCertificateSpki lists accepted base64 SPKI hashes.
@@ -58,6 +62,18 @@ type ServerTLSSettings struct {
 	MaxProtocolVersion TLSProtocol `json:"maxProtocolVersion,omitempty"`
 	// CipherSuites allowed.
 	CipherSuites []string `json:"cipherSuites,omitempty"`
+	// InsecureSkipVerify skips client certificate verification (MUTUAL).
+	InsecureSkipVerify *bool `json:"insecureSkipVerify,omitempty"`
+}
+
+// TLSCertificate is a certificate and key served by a server.
+type TLSCertificate struct {
+	// ServerCertificate file (PEM).
+	ServerCertificate string `json:"serverCertificate,omitempty"`
+	// PrivateKey file (PEM).
+	PrivateKey string `json:"privateKey,omitempty"`
+	// CACertificates file to verify clients.
+	CACertificates string `json:"caCertificates,omitempty"`
 }
 
 // ServerTLSMode is the TLS mode of a server.

@@ -38,6 +38,9 @@ type JWTRule struct {
 	OutputClaimToHeaders []ClaimToHeader `json:"outputClaimToHeaders,omitempty"`
 	// Timeout for fetching the JWKS.
 	Timeout *Duration `json:"timeout,omitempty"`
+	// SpaceDelimitedClaims are claims whose string value holds several
+	// space-separated values (beyond "scope" and "permission").
+	SpaceDelimitedClaims []string `json:"spaceDelimitedClaims,omitempty"`
 }
 
 // JWTHeader names a header carrying a token and its prefix.

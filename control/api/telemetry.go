@@ -43,6 +43,10 @@ type Tracing struct {
 	CustomTags map[string]CustomTag `json:"customTags,omitempty"`
 	// UseRequestIDForTraceSampling samples by request id.
 	UseRequestIDForTraceSampling *bool `json:"useRequestIdForTraceSampling,omitempty"`
+	// EnableIstioTags adds Istio's standard tags to spans (default true).
+	EnableIstioTags *bool `json:"enableIstioTags,omitempty"`
+	// DisableContextPropagation stops propagating trace headers.
+	DisableContextPropagation *bool `json:"disableContextPropagation,omitempty"`
 }
 
 // CustomTag is a span tag; set one field.
@@ -53,6 +57,14 @@ type CustomTag struct {
 	Environment *EnvironmentTag `json:"environment,omitempty"`
 	// Header of the request.
 	Header *HeaderTag `json:"header,omitempty"`
+	// Formatter is an access-log format string, e.g. "%REQUESTED_SERVER_NAME%".
+	Formatter *FormatterTag `json:"formatter,omitempty"`
+}
+
+// FormatterTag takes a value from an access-log format string.
+type FormatterTag struct {
+	// Value is the format string.
+	Value string `json:"value"`
 }
 
 // LiteralTag is a fixed tag value.

@@ -19,6 +19,8 @@ type WasmPlugin struct {
 	ImagePullPolicy PullPolicy `json:"imagePullPolicy,omitempty"`
 	// ImagePullSecret for OCI registries.
 	ImagePullSecret string `json:"imagePullSecret,omitempty"`
+	// VerificationKey is a public key to verify the module's signature.
+	VerificationKey string `json:"verificationKey,omitempty"`
 	// PluginConfig is passed to the plugin as JSON.
 	PluginConfig map[string]any `json:"pluginConfig,omitempty"`
 	// PluginName is the root id of the plugin inside the module.

@@ -185,14 +185,18 @@ func (d *nodeDecoder) str(n *yaml.Node, v reflect.Value, path string) {
 		d.fail(n, path, "expected a string, got %s%s", describe(n), hint)
 		return
 	}
-	if v.Type().Implements(enumType) && n.Value != "" {
+	s := n.Value
+	if norm, ok := v.Interface().(api.Normalizer); ok {
+		s = norm.Normalize(s)
+	}
+	if v.Type().Implements(enumType) && s != "" {
 		values := v.Interface().(api.Enum).Values()
-		if !slices.Contains(values, n.Value) {
+		if !slices.Contains(values, s) {
 			d.fail(n, path, "invalid value %q: must be one of %s", n.Value, strings.Join(values, ", "))
 			return
 		}
 	}
-	v.SetString(n.Value)
+	v.SetString(s)
 }
 
 func (d *nodeDecoder) integer(n *yaml.Node, path string, bits int, signed bool) (int64, bool) {

@@ -138,6 +138,13 @@ func (v *validator) percent(path string, p *api.Percent) {
 	}
 }
 
+// percentValue checks an optional plain percentage (0-100).
+func (v *validator) percentValue(path string, p *float64) {
+	if p != nil && (*p < 0 || *p > 100) {
+		v.add(path, "must be between 0 and 100, got %g", *p)
+	}
+}
+
 func (v *validator) between(path string, n, lo, hi int64) {
 	if n < lo || n > hi {
 		v.add(path, "must be between %d and %d, got %d", lo, hi, n)

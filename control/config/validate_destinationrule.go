@@ -60,7 +60,8 @@ func (v *validator) trafficPolicy(path string, t *api.TrafficPolicy) {
 		v.port(p+".targetPort", tn.TargetPort)
 	}
 	if rb := t.RetryBudget; rb != nil {
-		v.percent(path+".retryBudget.percent", rb.Percent)
+		v.percentValue(path+".retryBudget.percent", rb.Percent)
+		v.duration(path+".retryBudget.budgetInterval", rb.BudgetInterval)
 	}
 }
 
@@ -83,6 +84,9 @@ func (v *validator) loadBalancer(path string, lb *api.LoadBalancerSettings) {
 		if c := ch.HTTPCookie; c != nil {
 			v.required(p+".httpCookie.name", c.Name)
 			v.duration(p+".httpCookie.ttl", c.TTL)
+			for i, a := range c.Attributes {
+				v.required(idx(p+".httpCookie.attributes", i)+".name", a.Name)
+			}
 		}
 		v.exclusive(p, []string{"ringHash", "maglev", "minimumRingSize"}, ch.RingHash != nil, ch.Maglev != nil, ch.MinimumRingSize != 0)
 		if m := ch.Maglev; m != nil && m.TableSize != 0 && !prime(m.TableSize) {
@@ -106,16 +110,36 @@ func (v *validator) loadBalancer(path string, lb *api.LoadBalancerSettings) {
 				v.add(dp+".to", "weights must sum to 100, got %d", sum)
 			}
 		}
-		for i, f := range l.Failover {
-			fp := idx(p+".failover", i)
-			v.required(fp+".from", f.From)
-			v.required(fp+".to", f.To)
-			if f.From != "" && f.From == f.To {
-				v.add(fp, "from and to must differ, both are %q", f.From)
-			}
-		}
+		v.failover(p+".failover", l.Failover)
+	}
+	if z := lb.ZoneAwareLbSetting; z != nil {
+		v.exclusive(path, []string{"localityLbSetting", "zoneAwareLbSetting"}, lb.LocalityLbSetting != nil, true)
+		v.failover(path+".zoneAwareLbSetting.failover", z.Failover)
 	}
 	v.duration(path+".warmupDurationSecs", lb.WarmupDurationSecs)
+	if w := lb.Warmup; w != nil {
+		p := path + ".warmup"
+		v.exclusive(path, []string{"warmupDurationSecs", "warmup"}, lb.WarmupDurationSecs != nil, true)
+		if w.Duration == nil {
+			v.add(p+".duration", "required")
+		}
+		v.positiveDuration(p+".duration", w.Duration)
+		v.percentValue(p+".minimumPercent", w.MinimumPercent)
+		if w.Aggression != nil && *w.Aggression < 1 {
+			v.add(p+".aggression", "must be at least 1, got %g", *w.Aggression)
+		}
+	}
+}
+
+func (v *validator) failover(path string, fs []api.LocalityFailover) {
+	for i, f := range fs {
+		fp := idx(path, i)
+		v.required(fp+".from", f.From)
+		v.required(fp+".to", f.To)
+		if f.From != "" && f.From == f.To {
+			v.add(fp, "from and to must differ, both are %q", f.From)
+		}
+	}
 }
 
 func prime(n uint64) bool {
@@ -153,6 +177,10 @@ func (v *validator) connectionPool(path string, c *api.ConnectionPoolSettings) {
 		v.nonNegative(p+".maxRetries", int64(h.MaxRetries))
 		v.nonNegative(p+".maxConcurrentStreams", int64(h.MaxConcurrentStreams))
 		v.duration(p+".idleTimeout", h.IdleTimeout)
+		if k := h.HTTP2KeepAlive; k != nil {
+			v.positiveDuration(p+".http2KeepAlive.interval", k.Interval)
+			v.positiveDuration(p+".http2KeepAlive.timeout", k.Timeout)
+		}
 	}
 }
 
@@ -167,6 +195,9 @@ func (v *validator) outlierDetection(path string, o *api.OutlierDetection) {
 	v.nonNegative(path+".consecutiveErrors", int64(o.ConsecutiveErrors))
 	if o.ConsecutiveLocalOriginFailures != nil && !o.SplitExternalLocalOriginErrors {
 		v.add(path+".consecutiveLocalOriginFailures", "requires splitExternalLocalOriginErrors: true")
+	}
+	for i, c := range o.OutlierDetectionHTTPErrorCodes {
+		v.between(idx(path+".outlierDetectionHttpErrorCodes", i), int64(c), 100, 599)
 	}
 }
 

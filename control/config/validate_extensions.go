@@ -83,19 +83,22 @@ func (v *validator) telemetry(p string, s *api.Telemetry) {
 			ct := t.CustomTags[name]
 			cp := key(tp+".customTags", name)
 			n := 0
-			for _, set := range []bool{ct.Literal != nil, ct.Environment != nil, ct.Header != nil} {
+			for _, set := range []bool{ct.Literal != nil, ct.Environment != nil, ct.Header != nil, ct.Formatter != nil} {
 				if set {
 					n++
 				}
 			}
 			if n != 1 {
-				v.add(cp, "must set exactly one of literal, environment or header")
+				v.add(cp, "must set exactly one of literal, environment, header or formatter")
 			}
 			if ct.Environment != nil {
 				v.required(cp+".environment.name", ct.Environment.Name)
 			}
 			if ct.Header != nil {
 				v.required(cp+".header.name", ct.Header.Name)
+			}
+			if ct.Formatter != nil {
+				v.required(cp+".formatter.value", ct.Formatter.Value)
 			}
 		}
 	}

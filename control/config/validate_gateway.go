@@ -48,12 +48,25 @@ func (v *validator) serverTLS(path string, t *api.ServerTLSSettings) {
 	switch t.Mode {
 	case api.ServerTLSSimple, api.ServerTLSMutual, api.ServerTLSOptionalMutual:
 		hasCred := t.CredentialName != "" || len(t.CredentialNames) > 0
-		if !hasCred && (t.ServerCertificate == "" || t.PrivateKey == "") {
-			v.add(path, "mode %s requires credentialName, or serverCertificate and privateKey", t.Mode)
+		if !hasCred && len(t.TLSCertificates) == 0 && (t.ServerCertificate == "" || t.PrivateKey == "") {
+			v.add(path, "mode %s requires credentialName, tlsCertificates, or serverCertificate and privateKey", t.Mode)
 		}
-		if t.Mode != api.ServerTLSSimple && !hasCred && t.CACertificates == "" {
-			v.add(path+".caCertificates", "required for mode %s (or use credentialName)", t.Mode)
+		hasCA := hasCred || t.CACertificates != "" || t.CACertCredentialName != ""
+		for _, c := range t.TLSCertificates {
+			hasCA = hasCA || c.CACertificates != ""
 		}
+		if t.Mode != api.ServerTLSSimple && !hasCA {
+			v.add(path+".caCertificates", "required for mode %s (or use credentialName or caCertCredentialName)", t.Mode)
+		}
+	}
+	if len(t.TLSCertificates) > 0 {
+		v.exclusive(path, []string{"tlsCertificates", "serverCertificate", "credentialName", "credentialNames"},
+			true, t.ServerCertificate != "", t.CredentialName != "", len(t.CredentialNames) > 0)
+	}
+	for i, c := range t.TLSCertificates {
+		p := idx(path+".tlsCertificates", i)
+		v.required(p+".serverCertificate", c.ServerCertificate)
+		v.required(p+".privateKey", c.PrivateKey)
 	}
 	v.exclusive(path, []string{"credentialName", "credentialNames"}, t.CredentialName != "", len(t.CredentialNames) > 0)
 	if len(t.CredentialNames) > 2 {

@@ -170,7 +170,7 @@ func TestJSONAndList(t *testing.T) {
    "spec": {"hosts": ["b.com"], "ports": [{"number": 80, "name": "http", "protocol": "HTTPX"}]}}
 ]}`
 	cfgs, err := DecodeFile("l.json", []byte(in))
-	want := `l.json:5: items[1].spec.ports[0].protocol: invalid value "HTTPX": must be one of HTTP, HTTPS, GRPC, GRPC-WEB, HTTP2, MONGO, TCP, TLS`
+	want := `l.json:5: items[1].spec.ports[0].protocol: invalid value "HTTPX": must be one of HTTP, HTTPS, GRPC, GRPC-WEB, HTTP2, MONGO, TCP, TLS, HTTP_PROXY`
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %s", err, want)
 	}
