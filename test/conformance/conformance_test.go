@@ -21,7 +21,7 @@ var pluginChecks = []string{
 	"queue_register", "property_plugin_vm_id", "queue_resolve", "queue_resolve_missing",
 	"queue_dequeue_empty", "queue_enqueue", "queue_ready_id", "queue_dequeue", "queue_ready",
 	"property_plugin_name", "property_plugin_root_id", "property_missing", "property_empty_path",
-	"foreign_function", "foreign_function_missing", "set_effective_context_root",
+	"foreign_function", "foreign_function_missing", "goroutines", "set_effective_context_root",
 	"set_tick_period", "tick", "tick_stop",
 }
 

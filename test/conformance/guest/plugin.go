@@ -32,6 +32,7 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	p.checkQueue()
 	p.checkProperties()
 	p.checkForeign()
+	checkGoroutines()
 	noErr("set_effective_context_root", proxywasm.SetEffectiveContext(p.id))
 	noErr("set_tick_period", proxywasm.SetTickPeriodMilliSeconds(10))
 	return types.OnPluginStartStatusOK
