@@ -210,3 +210,15 @@ func (s *Store) Delete(ctx context.Context, key api.Key) error {
 	}
 	return nil
 }
+
+// List returns the valid configs of one kind, sorted by namespace and name
+// (registry.ConfigSource).
+func (s *Store) List(kind string) []api.Config {
+	var out []api.Config
+	for _, c := range s.Configs() {
+		if c.Kind == kind {
+			out = append(out, c)
+		}
+	}
+	return out
+}
