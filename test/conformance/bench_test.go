@@ -23,7 +23,7 @@ var benchHeaders = []abi.Pair{{Key: ":method", Value: "GET"}, {Key: ":path", Val
 func BenchmarkSDKFilterRequestHeaders(b *testing.B) {
 	module := dual.Build(b, "benchfilter")
 	ctx := context.Background()
-	h, err := host.New(ctx, host.Config{CacheDir: cacheDir(b)})
+	h, err := host.New(ctx, host.Config{CacheDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func BenchmarkSDKFilterRequestHeaders(b *testing.B) {
 func BenchmarkSDKFilterRequestHeadersOnly(b *testing.B) {
 	module := dual.Build(b, "benchfilter")
 	ctx := context.Background()
-	h, err := host.New(ctx, host.Config{CacheDir: cacheDir(b)})
+	h, err := host.New(ctx, host.Config{CacheDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,10 +71,6 @@ func BenchmarkSDKFilterRequestHeadersOnly(b *testing.B) {
 			b.Fatal(r.Err)
 		}
 	}
-}
-
-func cacheDir(b *testing.B) string {
-	return b.TempDir()
 }
 
 // reportCPU adds a cpu-ns/op metric: the process's CPU time per iteration,

@@ -20,5 +20,5 @@
 // test hook: Tick, GetTickPeriod and GetQueueSize fail the test (poll a
 // metric instead); GetCalloutAttributesFromContext returns every pending
 // call of the plugin whatever the context; CallOnHttpCallResponse returns
-// once the guest resumed, answered or closed a stream, or after two seconds.
+// once the guest resumed, answered or closed a stream, or after ten seconds.
 package dual

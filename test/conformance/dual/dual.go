@@ -58,11 +58,11 @@ func Native(h proxytest.HostEmulator) bool {
 	return !wasm
 }
 
-// Eventually polls cond every few milliseconds for up to two seconds and
+// Eventually polls cond every few milliseconds for up to ten seconds and
 // fails t if it never holds.
 func Eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); !cond(); {
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
 		if time.Now().After(deadline) {
 			t.Fatalf("dual: timed out waiting for %s", what)
 		}

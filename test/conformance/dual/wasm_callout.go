@@ -10,7 +10,7 @@ import (
 
 // calloutWait bounds how long CallOnHttpCallResponse waits for the guest to
 // act on a stream after the response was handed to the host.
-const calloutWait = 2 * time.Second
+const calloutWait = 10 * time.Second
 
 type pendingCall struct {
 	attr proxytest.HttpCalloutAttribute
