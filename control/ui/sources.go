@@ -45,7 +45,7 @@ type TypeSync struct {
 	TypeURL    string    `json:"typeUrl"`
 	Sent       string    `json:"sent"`       // version last pushed
 	ACKed      string    `json:"acked"`      // version last ACKed
-	NACKReason string    `json:"nackReason"` // error detail of the latest NACK, if it is newer than the ACK
+	NACKReason string    `json:"nackReason"` // error detail of the NACK of the version last sent, if any
 	NACKed     string    `json:"nacked,omitempty"`
 	At         time.Time `json:"at,omitzero"` // time of the latest ACK or NACK
 }

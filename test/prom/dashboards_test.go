@@ -74,9 +74,13 @@ var grafanaVars = strings.NewReplacer(
 	"$service", "reviews.bookinfo.svc.cluster.local",
 )
 
-// servedMetrics are the families the test sidecars expose: queries over
-// only these must return data, not just evaluate.
-var servedMetrics = []string{"istio_requests_total", "istio_request_duration_milliseconds_bucket"}
+// servedMetrics are the families the test sidecars and meshd expose:
+// queries over only these must return data, not just evaluate.
+var servedMetrics = []string{
+	"istio_requests_total", "istio_request_duration_milliseconds_bucket",
+	"pilot_xds", "pilot_xds_pushes", "pilot_xds_rejected_proxies", "pilot_push_duration_seconds_bucket",
+	"process_cpu_seconds_total", "process_resident_memory_bytes", "go_memstats_heap_alloc_bytes", "go_goroutines",
+}
 
 var metricRef = regexp.MustCompile(`\b(istio_[a-z_]+|pilot_[a-z_]+|wasmesh_[a-z_]+|process_[a-z_]+|go_[a-z_]+)\b`)
 

@@ -20,29 +20,32 @@ type prometheus struct {
 	base string
 }
 
-// startPrometheus runs prometheus scraping targets every second.
-func startPrometheus(t *testing.T, targets []string) *prometheus {
+// job is one scrape job: targets (host:port) serving metrics at path.
+type job struct {
+	name, path string
+	targets    []string
+}
+
+// startPrometheus runs prometheus scraping every job every second.
+func startPrometheus(t *testing.T, jobs ...job) *prometheus {
 	t.Helper()
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
 		t.Fatal("prometheus is not installed: apt-get install -y prometheus")
 	}
 	dir := t.TempDir()
-	quoted := make([]string, len(targets))
-	for i, tg := range targets {
-		quoted[i] = fmt.Sprintf("%q", tg)
+	var cfg strings.Builder
+	cfg.WriteString("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n")
+	for _, j := range jobs {
+		quoted := make([]string, len(j.targets))
+		for i, tg := range j.targets {
+			quoted[i] = fmt.Sprintf("%q", tg)
+		}
+		fmt.Fprintf(&cfg, "  - job_name: %q\n    metrics_path: %q\n    static_configs:\n      - targets: [%s]\n",
+			j.name, j.path, strings.Join(quoted, ", "))
 	}
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: wasmesh-proxies
-    metrics_path: /stats/prometheus
-    static_configs:
-      - targets: [%s]
-`, strings.Join(quoted, ", "))
 	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr := freeLoopbackAddr(t)

@@ -38,7 +38,10 @@ func send(t *testing.T, tr traffic) {
 func TestRequestRates(t *testing.T) {
 	reviews := startSidecar(t, "reviews", "v1", "bookinfo")
 	ratings := startSidecar(t, "ratings", "v1", "bookinfo")
-	p := startPrometheus(t, []string{reviews.metricsURL, ratings.metricsURL})
+	meshd := startMeshd(t)
+	p := startPrometheus(t,
+		job{name: "wasmesh-proxies", path: "/stats/prometheus", targets: []string{reviews.metricsURL, ratings.metricsURL}},
+		job{name: "meshd", path: "/metrics", targets: []string{meshd}})
 
 	// One request per series first: Prometheus sees a counter grow only
 	// from its second sample, so every series must exist before the
@@ -133,6 +136,12 @@ func TestRequestRates(t *testing.T) {
 		if s.Value <= 0 || s.Value > 1000 {
 			t.Errorf("p90 of %s = %v ms, want a loopback latency", s.Metric["destination_service"], s.Value)
 		}
+	}
+
+	// meshd's own endpoint is scraped too: no proxy is connected.
+	proxies, err := p.query(`pilot_xds{job="meshd"}`)
+	if err != nil || len(proxies) != 1 || proxies[0].Value != 0 {
+		t.Errorf("meshd's connected proxies: %+v, %v; want one series at 0", proxies, err)
 	}
 
 	t.Run("dashboards", func(t *testing.T) { checkDashboards(t, p) })
