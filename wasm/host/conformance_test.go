@@ -22,6 +22,12 @@ func (m mapProps) Property(path []string) ([]byte, bool) {
 	return []byte(v), ok
 }
 
+var (
+	_ Properties         = mapProps(nil)
+	_ HTTPCallDispatcher = (*fakeDispatcher)(nil)
+	_ HTTPCallDispatcher = silentDispatcher{}
+)
+
 // fakeDispatcher answers http calls from a goroutine: /fail fails.
 type fakeDispatcher struct {
 	mu   sync.Mutex

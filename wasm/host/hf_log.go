@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -65,6 +66,8 @@ type lineLog struct {
 	mu  sync.Mutex
 	buf []byte
 }
+
+var _ io.Writer = (*lineLog)(nil)
 
 func newLineLog(l *slog.Logger) *lineLog { return &lineLog{log: l} }
 

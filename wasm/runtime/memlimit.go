@@ -14,6 +14,8 @@ type limitedMemory struct {
 	limit uint64
 }
 
+var _ experimental.LinearMemory = (*limitedMemory)(nil)
+
 func limitAllocator(limit uint64) experimental.MemoryAllocator {
 	return experimental.MemoryAllocatorFunc(func(capacity, max uint64) experimental.LinearMemory {
 		l := min(limit, max)
