@@ -21,6 +21,18 @@ type Input struct {
 	Workloads []Workload
 	// DomainSuffix of implicit services; DefaultDomainSuffix when empty.
 	DomainSuffix string
+	// Sources are other registries (e.g. Kubernetes) merged in: their
+	// services, endpoints and workloads are added, and ServiceEntry
+	// workloadSelectors select their workloads too.
+	Sources []SourceView
+}
+
+// SourceView is a picture of another service registry, such as
+// registry/kube's View.
+type SourceView interface {
+	Services() []Service
+	Endpoints(hostname string, port uint32) []Endpoint
+	Workloads() []Workload
 }
 
 // View is an immutable picture of the registry.
@@ -79,6 +91,7 @@ func ImplicitHostname(service, namespace, domainSuffix string) string {
 //     endpoints, or the WorkloadEntries and registered workloads of its
 //     namespace matching its workloadSelector, or (DNS resolution without
 //     endpoints) the host itself;
+//   - the services, endpoints and workloads of Sources are added as they are;
 //   - registered workloads with a Service name form the implicit service
 //     "<service>.<namespace>.svc.<suffix>" on all their ports, unless a
 //     ServiceEntry of that namespace defines the hostname.
@@ -89,6 +102,18 @@ func Build(in Input) *View {
 	v := &View{endpoints: map[hostPort][]Endpoint{}}
 	entries := workloadEntries(in.WorkloadEntries)
 	v.workloads = append(append([]Workload(nil), in.Workloads...), entries...)
+	fromSource := map[[2]string]bool{}
+	for _, src := range in.Sources {
+		v.workloads = append(v.workloads, src.Workloads()...)
+		for _, s := range src.Services() {
+			fromSource[[2]string{s.Namespace, s.Hostname}] = true
+			v.services = append(v.services, s)
+			for _, p := range s.Ports {
+				hp := hostPort{s.Hostname, p.Number}
+				v.endpoints[hp] = append(v.endpoints[hp], src.Endpoints(s.Hostname, p.Number)...)
+			}
+		}
+	}
 	sort.Slice(v.workloads, func(i, j int) bool {
 		a, b := v.workloads[i], v.workloads[j]
 		if a.Namespace != b.Namespace {
@@ -114,7 +139,7 @@ func Build(in Input) *View {
 			}
 		}
 	}
-	v.implicitServices(in.Workloads, in.DomainSuffix, defined)
+	v.implicitServices(in.Workloads, in.DomainSuffix, defined, fromSource)
 	sort.SliceStable(v.services, func(i, j int) bool {
 		if v.services[i].Hostname != v.services[j].Hostname {
 			return v.services[i].Hostname < v.services[j].Hostname
@@ -272,7 +297,10 @@ func workloadEntries(cfgs []api.Config) []Workload {
 	return out
 }
 
-func (v *View) implicitServices(workloads []Workload, suffix string, defined map[[2]string]bool) {
+// implicitServices adds the services of registered workloads. A hostname a
+// ServiceEntry defines is left to the ServiceEntry; one a source defines
+// gets the workloads as extra endpoints (a VM joining a cluster service).
+func (v *View) implicitServices(workloads []Workload, suffix string, defined, fromSource map[[2]string]bool) {
 	type svc struct {
 		s     Service
 		ports map[uint32]bool
@@ -287,6 +315,13 @@ func (v *View) implicitServices(workloads []Workload, suffix string, defined map
 		if defined[[2]string{w.Namespace, host}] {
 			continue
 		}
+		if fromSource[[2]string{w.Namespace, host}] {
+			for _, p := range w.Ports {
+				hp := hostPort{host, p.Number}
+				v.endpoints[hp] = append(v.endpoints[hp], endpointOf(w, p.Number))
+			}
+			continue
+		}
 		s, ok := byHost[host]
 		if !ok {
 			s = &svc{s: Service{Hostname: host, Namespace: w.Namespace, Resolution: api.ResolutionStatic, Source: "workload"}, ports: map[uint32]bool{}}
@@ -299,15 +334,20 @@ func (v *View) implicitServices(workloads []Workload, suffix string, defined map
 				s.s.Ports = append(s.s.Ports, p)
 			}
 			hp := hostPort{host, p.Number}
-			v.endpoints[hp] = append(v.endpoints[hp], Endpoint{
-				Address: w.Address, Port: p.Number, Labels: w.Labels, ServiceAccount: w.ServiceAccount,
-				Namespace: w.Namespace, Locality: w.Locality, Workload: w.Name,
-			})
+			v.endpoints[hp] = append(v.endpoints[hp], endpointOf(w, p.Number))
 		}
 	}
 	for _, h := range order {
 		s := byHost[h].s
 		sort.Slice(s.Ports, func(i, j int) bool { return s.Ports[i].Number < s.Ports[j].Number })
 		v.services = append(v.services, s)
+	}
+}
+
+// endpointOf is workload w serving on port.
+func endpointOf(w Workload, port uint32) Endpoint {
+	return Endpoint{
+		Address: w.Address, Port: port, Labels: w.Labels, ServiceAccount: w.ServiceAccount,
+		Namespace: w.Namespace, Locality: w.Locality, Workload: w.Name,
 	}
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"log/slog"
 	"reflect"
+	"sort"
 	"sync"
 	"time"
 
@@ -53,6 +54,7 @@ type Registry struct {
 
 	mu        sync.Mutex
 	configs   ConfigSource
+	sources   map[string]SourceView
 	workloads map[string]*registration
 	view      *View // nil when it must be rebuilt
 	subs      map[chan struct{}]struct{}
@@ -75,7 +77,7 @@ func New(opts Options) *Registry {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Registry{opts: opts, workloads: map[string]*registration{}, subs: map[chan struct{}]struct{}{}}
+	return &Registry{opts: opts, sources: map[string]SourceView{}, workloads: map[string]*registration{}, subs: map[chan struct{}]struct{}{}}
 }
 
 // SetConfig replaces the ServiceEntries and WorkloadEntries with those of
@@ -84,6 +86,20 @@ func (r *Registry) SetConfig(src ConfigSource) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.configs = src
+	r.changed()
+}
+
+// SetSource merges another registry's view (e.g. Kubernetes) under name,
+// replacing the previous view of that name; nil removes it. Call it again
+// whenever that registry changes.
+func (r *Registry) SetSource(name string, v SourceView) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if v == nil {
+		delete(r.sources, name)
+	} else {
+		r.sources[name] = v
+	}
 	r.changed()
 }
 
@@ -179,6 +195,14 @@ func (r *Registry) View() *View {
 	}
 	for _, reg := range r.workloads {
 		in.Workloads = append(in.Workloads, reg.w)
+	}
+	names := make([]string, 0, len(r.sources))
+	for n := range r.sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		in.Sources = append(in.Sources, r.sources[n])
 	}
 	r.view = Build(in)
 	return r.view

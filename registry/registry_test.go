@@ -159,6 +159,58 @@ func TestSetConfigAndSelector(t *testing.T) {
 	}
 }
 
+// fakeSource is another registry's view.
+type fakeSource struct{ v *View }
+
+func (f fakeSource) Services() []Service { return f.v.Services() }
+func (f fakeSource) Endpoints(h string, p uint32) []Endpoint {
+	return f.v.Endpoints(h, int(p))
+}
+func (f fakeSource) Workloads() []Workload { return f.v.Workloads() }
+
+func TestSources(t *testing.T) {
+	// The "cluster" has the reviews service with one pod.
+	pod := Workload{Name: "reviews-1", Namespace: "default", Service: "reviews", Address: "10.0.0.1",
+		Labels: map[string]string{"app": "reviews"}, Ports: []Port{{Name: "http", Number: 9080}}}
+	cluster := fakeSource{Build(Input{Workloads: []Workload{pod}})}
+	r := New(Options{Clock: &fakeClock{}, Logger: quiet})
+	events, cancel := r.Subscribe()
+	defer cancel()
+	r.SetSource("kubernetes", cluster)
+	if !received(events) {
+		t.Fatal("no event for a source")
+	}
+	// A proxy-registered VM joins the same service.
+	done := r.Connect(Workload{Name: "reviews-vm", Namespace: "default", Service: "reviews", Address: "127.0.0.9",
+		Labels: map[string]string{"app": "reviews"}, Ports: []Port{{Name: "http", Number: 9080}}})
+	defer done()
+	// A ServiceEntry selecting app=reviews picks the pod from the source too.
+	r.SetConfig(configs{api.KindServiceEntry: {se("default", "alias", api.ServiceEntry{
+		Hosts: []string{"reviews.internal"}, Location: api.MeshInternal, Resolution: api.ResolutionStatic,
+		Ports:            []api.ServicePort{{Number: 80, Name: "http", Protocol: api.ProtocolHTTP}},
+		WorkloadSelector: &api.WorkloadSelector{Labels: map[string]string{"app": "reviews"}},
+	})}})
+	eps := r.Endpoints("reviews.default.svc.cluster.local", 9080)
+	if len(eps) != 2 || eps[0].Address != "10.0.0.1" || eps[1].Address != "127.0.0.9" {
+		t.Fatalf("merged endpoints = %+v", eps)
+	}
+	alias := r.Endpoints("reviews.internal", 80)
+	if len(alias) != 2 || alias[0].Port != 9080 {
+		t.Fatalf("selected endpoints = %+v", alias)
+	}
+	if len(r.Workloads()) != 2 {
+		t.Fatalf("workloads = %+v", r.Workloads())
+	}
+	// The VM joined the cluster's service instead of duplicating it.
+	if svcs := r.Services(); len(svcs) != 2 || svcs[0].Hostname != "reviews.default.svc.cluster.local" || svcs[1].Hostname != "reviews.internal" {
+		t.Fatalf("services = %+v", svcs)
+	}
+	r.SetSource("kubernetes", nil)
+	if eps := r.Endpoints("reviews.default.svc.cluster.local", 9080); len(eps) != 1 {
+		t.Fatalf("after removing the source: %+v", eps)
+	}
+}
+
 // The real clock removes a workload after a short grace period.
 func TestRealClock(t *testing.T) {
 	r := New(Options{GracePeriod: 20 * time.Millisecond, Logger: quiet})
