@@ -303,3 +303,25 @@ func outOfRangeWAT() (string, []string) {
     (i32.const 0)))
 `, imports.String(), calls.String()), names
 }
+
+// TestHostileGoGuestSleeps: a Go guest sleeping in a callback (WASI
+// poll_oneoff) is stopped by the deadline like a busy loop.
+func TestHostileGoGuestSleeps(t *testing.T) {
+	_, p, _ := loadConformance(t, func(_ *Config, pc *PluginConfig) { pc.CallTimeout = 200 * time.Millisecond })
+	s := p.NewHTTPStream(nil, StreamCallbacks{})
+	defer s.Done()
+	h := Headers{{Key: "x-case", Value: "sleep"}}
+	start := time.Now()
+	r := s.OnRequestHeaders(&h, true)
+	if !errors.Is(r.Err, runtime.ErrTimeout) || r.Local == nil || r.Local.Status != 503 {
+		t.Fatalf("result %+v", r)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("took %v", took)
+	}
+	hd, r, s2 := request(t, p, "none")
+	defer s2.Done()
+	if r.Err != nil || len(*hd) != 2 {
+		t.Fatalf("next request: %+v", r)
+	}
+}

@@ -75,7 +75,7 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 	in.log = newLineLog(p.log)
 	mc := wazero.NewModuleConfig().
 		WithStdout(in.log).WithStderr(in.log).
-		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithSysWalltime().WithSysNanotime().WithNanosleep(boundedSleep).
 		WithRandSource(rand.Reader)
 	for k, v := range p.cfg.Env {
 		mc = mc.WithEnv(k, v)
@@ -107,9 +107,14 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		_ = ri.Close(ctx)
 		return nil, err
 	}
+	return in, nil
+}
+
+// startLoop starts the goroutine running ticks and async callbacks; called
+// once the instance is in its pool slot.
+func (in *instance) startLoop() {
 	in.wg.Add(1)
 	go in.loop()
-	return in, nil
 }
 
 func (in *instance) start(root *streamState) error {
@@ -211,6 +216,12 @@ func (in *instance) close(ctx context.Context) error {
 	in.log.flush()
 	return in.rt.Close(ctx)
 }
+
+// maxGuestSleep bounds one WASI sleep (poll_oneoff), so a guest that sleeps
+// keeps returning to wasm code, where the deadline can stop it.
+const maxGuestSleep = 10 * time.Millisecond
+
+func boundedSleep(ns int64) { time.Sleep(min(time.Duration(ns), maxGuestSleep)) }
 
 // tickPeriod sets the root context's tick period.
 func (in *instance) setTickPeriod(d time.Duration) {

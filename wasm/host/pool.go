@@ -49,6 +49,7 @@ func (pl *pool) fill(ctx context.Context) error {
 			return err
 		}
 		in.slot, s.inst = s, in
+		in.startLoop()
 	}
 	return nil
 }
@@ -98,6 +99,7 @@ func (pl *pool) replace(s *slot) {
 	}
 	in.slot, s.inst = s, in
 	in.needReset = true
+	in.startLoop()
 	pl.p.log.Info("host: replaced wasm instance", "failures", s.failures)
 }
 

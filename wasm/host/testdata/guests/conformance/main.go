@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wasmesh/wasmesh/wasm/host/testdata/guests/raw"
 )
@@ -178,6 +179,8 @@ func requestHeaders(ctx, n, eos uint32) uint32 {
 		raw.ProxyCloseStream(0)
 	case "pause":
 		return 1
+	case "sleep":
+		time.Sleep(time.Hour)
 	}
 	return 0
 }
