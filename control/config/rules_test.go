@@ -23,6 +23,9 @@ func TestValidationRules(t *testing.T) {
 	}{
 		// VirtualService
 		{net, "VirtualService", `{hosts: [r]}`, []string{`spec: at least one of http, tls or tcp routes is required`}},
+		{net, "VirtualService", `{gateways: [g], http: [{delegate: {name: d}}], tcp: [{route: [{destination: {host: r}}]}]}`,
+			[]string{`spec.gateways: not allowed in a delegate VirtualService (one without hosts)`, `spec: a delegate VirtualService (one without hosts) may only have http routes`,
+				`spec.http[0].delegate: a delegate VirtualService cannot delegate further`}},
 		{net, "VirtualService", `{hosts: [r], gateways: ["a/B_x"], ` + route + `}`, []string{`spec.gateways[0]: invalid gateway "a/B_x": must be "mesh", "name" or "namespace/name"`}},
 		{net, "VirtualService", `{hosts: [r], exportTo: [Bad], ` + route + `}`, []string{`spec.exportTo[0]: must be a DNS label (lower-case letters, digits and '-', at most 63 characters), got "Bad"`}},
 		{net, "VirtualService", `{hosts: [r], http: [{}]}`, []string{`spec.http[0]: must set one of route, redirect, directResponse or delegate`}},

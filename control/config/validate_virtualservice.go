@@ -9,7 +9,19 @@ import (
 
 func (v *validator) virtualService(path string, s *api.VirtualService) {
 	if len(s.Hosts) == 0 {
-		v.add(path+".hosts", "at least one host is required")
+		// A VirtualService without hosts is a delegate: routes handed to it
+		// by another VirtualService's delegate field.
+		if len(s.Gateways) > 0 {
+			v.add(path+".gateways", "not allowed in a delegate VirtualService (one without hosts)")
+		}
+		if len(s.TLS)+len(s.TCP) > 0 {
+			v.add(path, "a delegate VirtualService (one without hosts) may only have http routes")
+		}
+		for i, r := range s.HTTP {
+			if r.Delegate != nil {
+				v.add(idx(path+".http", i)+".delegate", "a delegate VirtualService cannot delegate further")
+			}
+		}
 	}
 	for i, h := range s.Hosts {
 		v.host(idx(path+".hosts", i), h, true)
