@@ -21,6 +21,7 @@ func (b *builder) inbound(ingress []api.IstioIngressListener) {
 			bind = "0.0.0.0"
 			if in.CaptureMode == "NONE" || b.node.Interception == "NONE" {
 				bind = b.node.IP()
+				b.ir.DependsOnIP = true
 			}
 		}
 		target := in.DefaultEndpoint

@@ -16,6 +16,9 @@ type IR struct {
 	Secrets   []SecretIR     `json:"secrets,omitempty"`
 	// Warnings are references that do not resolve (yet).
 	Warnings []string `json:"warnings,omitempty"`
+	// DependsOnIP is set when the output uses the node's address, so that
+	// proxies of the same shape but other addresses cannot share it.
+	DependsOnIP bool `json:"-"`
 }
 
 // Direction of a listener.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,7 +94,8 @@ type PushStats struct {
 
 // Push sets idx as the current index and recomputes every connected
 // proxy; only proxies whose resources changed get a new snapshot, and only
-// the changed types get a new version.
+// the changed types get a new version. Proxies of the same shape (same
+// namespace, labels, ports, addresses: replicas) share one translation.
 func (s *Server) Push(idx *pilot.Index) PushStats {
 	s.index.Store(idx)
 	s.mu.Lock()
@@ -101,6 +104,7 @@ func (s *Server) Push(idx *pilot.Index) PushStats {
 		ids = append(ids, id)
 	}
 	s.mu.Unlock()
+	shapes := &shapeCache{m: map[string]*shape{}}
 	var st PushStats
 	var mu sync.Mutex
 	work := make(chan string)
@@ -110,7 +114,7 @@ func (s *Server) Push(idx *pilot.Index) PushStats {
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				pushed, err := s.update(id, idx)
+				pushed, err := s.update(id, idx, shapes)
 				mu.Lock()
 				st.Proxies++
 				if pushed {
@@ -131,6 +135,67 @@ func (s *Server) Push(idx *pilot.Index) PushStats {
 	return st
 }
 
+// generated is the translation of one proxy shape.
+type generated struct {
+	ir       *pilot.IR
+	snap     cachev3.Snapshot
+	versions map[string]string
+	err      error
+}
+
+// shape is a generated translation computed once per push.
+type shape struct {
+	once sync.Once
+	g    *generated
+}
+
+// shapeCache shares translations between proxies of the same shape
+// during one push.
+type shapeCache struct {
+	mu sync.Mutex
+	m  map[string]*shape
+}
+
+func (c *shapeCache) get(key string) *shape {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sh := c.m[key]
+	if sh == nil {
+		sh = &shape{}
+		c.m[key] = sh
+	}
+	return sh
+}
+
+// shapeKey is what translation depends on besides the index: the node
+// without its id, name and addresses (and workload, for sidecars). A
+// translation that uses the address is keyed with it too (DependsOnIP).
+func shapeKey(n pilot.Node) string {
+	n.ID, n.Name, n.IPs = "", "", nil
+	if n.Type == pilot.SidecarProxy {
+		n.Workload = ""
+	}
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func generate(idx *pilot.Index, n pilot.Node) *generated {
+	g := &generated{}
+	ir, res, err := pilot.Generate(idx, n)
+	if err != nil {
+		g.err = err
+		return g
+	}
+	g.ir = ir
+	byType := res.ByType()
+	g.versions = make(map[string]string, len(byType))
+	for t, items := range byType {
+		g.versions[t] = version(items)
+		g.snap.Resources[cachev3.GetResponseType(t)] = cachev3.NewResources(g.versions[t], items)
+	}
+	return g
+}
+
 // SetIndex sets the index used for proxies that connect later without
 // pushing to the connected ones.
 func (s *Server) SetIndex(idx *pilot.Index) { s.index.Store(idx) }
@@ -141,8 +206,9 @@ func (s *Server) Stats() (pushes, skipped, failures int64) {
 	return s.pushes.Load(), s.skipped.Load(), s.failures.Load()
 }
 
-// update regenerates one proxy and sets its snapshot if anything changed.
-func (s *Server) update(id string, idx *pilot.Index) (bool, error) {
+// update regenerates one proxy (through shapes when not nil) and sets its
+// snapshot if anything changed.
+func (s *Server) update(id string, idx *pilot.Index, shapes *shapeCache) (bool, error) {
 	if idx == nil {
 		return false, nil
 	}
@@ -155,22 +221,36 @@ func (s *Server) update(id string, idx *pilot.Index) (bool, error) {
 	node, old := p.node, p.versions
 	s.mu.Unlock()
 
-	ir, res, err := pilot.Generate(idx, node)
-	if err != nil {
+	var g *generated
+	if shapes == nil {
+		g = generate(idx, node)
+	} else {
+		key := shapeKey(node)
+		sh := shapes.get(key)
+		sh.once.Do(func() { sh.g = generate(idx, node) })
+		if sh.g.ir != nil && sh.g.ir.DependsOnIP {
+			sh = shapes.get(key + "|" + strings.Join(node.IPs, ","))
+			sh.once.Do(func() { sh.g = generate(idx, node) })
+		}
+		g = sh.g
+	}
+	if g.err != nil {
 		s.failures.Add(1)
-		s.log.Error("xds: translation failed; the proxy keeps its config", "proxy", id, "err", err)
-		return false, err
+		s.log.Error("xds: translation failed; the proxy keeps its config", "proxy", id, "err", g.err)
+		return false, g.err
 	}
-	byType := res.ByType()
-	versions := make(map[string]string, len(byType))
 	changed := old == nil
-	for t, items := range byType {
-		versions[t] = version(items)
-		changed = changed || old[t] != versions[t]
+	for t, v := range g.versions {
+		changed = changed || old[t] != v
 	}
+	ir := *g.ir
+	ir.Node = node
 	s.mu.Lock()
 	if p, ok = s.proxies[id]; ok {
-		p.ir = ir
+		p.ir = &ir
+		if changed {
+			p.versions = g.versions
+		}
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -180,19 +260,9 @@ func (s *Server) update(id string, idx *pilot.Index) (bool, error) {
 		s.skipped.Add(1)
 		return false, nil
 	}
-	snap := &cachev3.Snapshot{}
-	for t, items := range byType {
-		snap.Resources[cachev3.GetResponseType(t)] = cachev3.NewResources(versions[t], items)
-	}
-	s.mu.Lock()
-	if p, ok = s.proxies[id]; ok {
-		p.versions = versions
-	}
-	s.mu.Unlock()
-	if !ok {
-		return false, nil
-	}
-	if err := s.cache.SetSnapshot(context.Background(), id, snap); err != nil {
+	snap := g.snap // the resources are shared read-only; VersionMap is per proxy
+	snap.VersionMap = nil
+	if err := s.cache.SetSnapshot(context.Background(), id, &snap); err != nil {
 		s.failures.Add(1)
 		return false, fmt.Errorf("xds: set snapshot of %s: %w", id, err)
 	}
@@ -249,7 +319,7 @@ func (s *Server) connect(streamID streamKey, n *corev3.Node) error {
 		if s.hooks.Connected != nil {
 			s.hooks.Connected(node)
 		}
-		if _, err := s.update(node.ID, s.index.Load()); err != nil {
+		if _, err := s.update(node.ID, s.index.Load(), nil); err != nil {
 			s.log.Error("xds: first push failed", "proxy", node.ID, "err", err)
 		}
 	}

@@ -281,3 +281,35 @@ func TestSotWAndDeltaTogether(t *testing.T) {
 	waitSynced(t, h.srv, "sotw")
 	waitSynced(t, h.srv, "delta")
 }
+
+// Replicas share one translation unless it depends on their address.
+func TestShapesKeepPerAddressListeners(t *testing.T) {
+	h := start(t)
+	in := inputs(90, 10)
+	in.Configs = append(in.Configs, api.Config{Kind: api.KindSidecar, Metadata: api.ObjectMeta{Name: "s", Namespace: "default"},
+		Spec: &api.Sidecar{Ingress: []api.IstioIngressListener{{Port: &api.SidecarPort{Number: 9000, Protocol: api.ProtocolHTTP}, CaptureMode: "NONE"}}}})
+	h.srv.SetIndex(pilot.NewIndex(in))
+	var ps []*xdstest.Proxy
+	for _, ip := range []string{"127.0.0.2", "127.0.0.3"} {
+		md, _ := structpb.NewStruct(map[string]any{"NAMESPACE": "default", "INSTANCE_IPS": ip})
+		p, err := xdstest.Start(xdstest.Options{Address: h.addr, Node: &corev3.Node{Id: "p-" + ip, Metadata: md}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		ps = append(ps, p)
+	}
+	waitSynced(t, h.srv, "p-127.0.0.2")
+	waitSynced(t, h.srv, "p-127.0.0.3")
+	h.srv.Push(pilot.NewIndex(in)) // through the shape cache
+	for i, ip := range []string{"127.0.0.2", "127.0.0.3"} {
+		ir, _ := h.srv.Config("p-" + ip)
+		found := false
+		for _, l := range ir.Listeners {
+			found = found || (l.Port == 9000 && l.Address == ip)
+		}
+		if !found || ps[i].Resources(resource.ListenerType)["inbound_"+ip+"_9000"] == nil {
+			t.Errorf("proxy %s has no inbound listener on its own address", ip)
+		}
+	}
+}
