@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wasmesh/wasmesh/control/pilot"
 	"github.com/wasmesh/wasmesh/control/pilot/xds"
 )
 
@@ -32,4 +33,26 @@ func ProxiesFromXDS(st []xds.ProxyStatus) []ProxyStatus {
 		out = append(out, ps)
 	}
 	return out
+}
+
+// XDSState is what meshd's ADS server tells about its proxies.
+type XDSState interface {
+	Status() []xds.ProxyStatus
+	Config(id string) (*pilot.IR, bool)
+}
+
+var _ XDSState = (*xds.Server)(nil)
+
+// FromXDS fills the Proxies and Config sources from meshd's ADS server.
+func (s *Sources) FromXDS(x XDSState) {
+	s.Proxies = func() []ProxyStatus { return ProxiesFromXDS(x.Status()) }
+	s.Config = func() []ServiceConfig {
+		var irs []*pilot.IR
+		for _, p := range x.Status() {
+			if ir, ok := x.Config(p.ID); ok {
+				irs = append(irs, ir)
+			}
+		}
+		return ConfigFromIR(irs)
+	}
 }

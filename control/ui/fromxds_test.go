@@ -34,3 +34,30 @@ func TestProxiesFromXDS(t *testing.T) {
 		t.Errorf("ProxiesFromXDS (-want +got):\n%s", d)
 	}
 }
+
+// fakeXDS answers like xds.Server for two proxies, one without a pushed IR.
+type fakeXDS struct{}
+
+func (fakeXDS) Status() []xds.ProxyStatus {
+	return []xds.ProxyStatus{{ID: "a", Streams: 1, Node: pilot.Node{Workload: "reviews-v1", Namespace: "bookinfo"}}, {ID: "b"}}
+}
+
+func (fakeXDS) Config(id string) (*pilot.IR, bool) {
+	if id != "a" {
+		return nil, false
+	}
+	return &pilot.IR{Node: pilot.Node{Service: "reviews", Namespace: "bookinfo"},
+		Filters: []pilot.WasmFilterIR{{Name: "bookinfo.telemetry", Phase: "STATS", SHA256: "0e9d"}}}, true
+}
+
+func TestSourcesFromXDS(t *testing.T) {
+	var src Sources
+	src.FromXDS(fakeXDS{})
+	if ps := src.Proxies(); len(ps) != 2 || !ps[0].Connected || ps[0].Workload != "reviews-v1" {
+		t.Errorf("proxies: %+v", ps)
+	}
+	cs := src.Config()
+	if len(cs) != 1 || cs[0].Service != "reviews.bookinfo" || cs[0].Filters[0].Digest != "sha256:0e9d" {
+		t.Errorf("config: %+v", cs)
+	}
+}
