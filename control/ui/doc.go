@@ -12,7 +12,9 @@
 //   - decisions: recent policy decisions from the report sink, denies first.
 //
 // Everything the dashboard shows comes from Sources, a struct of small
-// functions meshd fills in; this package owns no state besides the last
-// metric scrapes. Parsing and graph building are pure functions
-// (ParseText, BuildGraph, Decisions); scraping is the only I/O.
+// functions meshd fills in (Sources.FromXDS wires the proxies and config
+// views to meshd's ADS server); this package owns no state besides the
+// last metric scrapes. Parsing and translation are pure functions
+// (ParseText, BuildGraph, Decisions, ProxiesFromXDS, ConfigFromIR);
+// scraping is the only I/O.
 package ui
