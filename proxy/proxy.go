@@ -46,10 +46,11 @@ type WasmFactory interface {
 
 // Proxy is a running meshproxy.
 type Proxy struct {
-	cfg   Config
-	log   *slog.Logger
-	stats *stats.Store
-	ctx   context.Context
+	cfg    Config
+	log    *slog.Logger
+	stats  *stats.Store
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu    sync.Mutex // serializes updates
 	state *state
@@ -93,6 +94,16 @@ func New(cfg Config) (*Proxy, error) {
 	p := &Proxy{cfg: cfg, log: cfg.Logger, stats: stats.New(), state: newState(), quit: make(chan struct{})}
 	empty := map[string]*config.Secret{}
 	p.secrets.Store(&empty)
+	// The managers exist from New on (so accessors never race with Run);
+	// their goroutines stop when Run ends.
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.clusters = cluster.NewManager(p.ctx, p.log, p.stats, p, p.cfg.Drain)
+	p.jwks = &httpx.JWKSCache{Clusters: p.clusters}
+	if w, ok := p.cfg.Wasm.(interface{ SetClusters(*cluster.Manager) }); ok {
+		w.SetClusters(p.clusters)
+	}
+	p.listeners = listener.New(listener.Options{Log: p.log, Stats: p.stats, Clusters: p.clusters, Secrets: p,
+		Build: p.buildHandler, Drain: p.cfg.Drain, AccessLog: p.accessLogLine})
 	return p, nil
 }
 
@@ -125,15 +136,10 @@ func (p *Proxy) Ready() bool { return p.ready.Load() }
 func (p *Proxy) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p.ctx = ctx
-	p.clusters = cluster.NewManager(ctx, p.log, p.stats, p, p.cfg.Drain)
+	stopBase := context.AfterFunc(ctx, p.cancel)
+	defer stopBase()
 	defer p.clusters.Close()
-	p.jwks = &httpx.JWKSCache{Clusters: p.clusters}
-	if w, ok := p.cfg.Wasm.(interface{ SetClusters(*cluster.Manager) }); ok {
-		w.SetClusters(p.clusters)
-	}
-	p.listeners = listener.New(listener.Options{Log: p.log, Stats: p.stats, Clusters: p.clusters, Secrets: p,
-		Build: p.buildHandler, Drain: p.cfg.Drain, AccessLog: p.accessLogLine})
+	defer p.cancel()
 	if err := p.applyStatic(); err != nil {
 		p.listeners.Close(0)
 		return err

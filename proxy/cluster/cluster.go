@@ -39,6 +39,7 @@ type Cluster struct {
 
 	activeRq, activeRetries, activeCx atomic.Int64
 	h1, h2                            *http.Transport
+	pool                              *h1Pool // plaintext HTTP/1.1
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -63,6 +64,11 @@ func newCluster(parent context.Context, c *config.Cluster, secrets Secrets, st *
 		cl.rqClass[i] = st.Counter(cl.prefix + "upstream_rq_" + strconv.Itoa(i) + "xx")
 	}
 	cl.h1, cl.h2 = cl.transports(secrets)
+	idle := c.IdleTimeout
+	if idle == 0 {
+		idle = time.Hour
+	}
+	cl.pool = &h1Pool{dial: cl.dial, idle: idle, max: 1024, conns: map[string][]*h1Conn{}}
 	if c.Endpoints != nil && c.Type == config.ClusterStatic {
 		cl.SetEndpoints(c.Endpoints)
 	}
@@ -152,8 +158,10 @@ func (c *Cluster) AcquireRetry() (func(), bool) {
 	return func() { c.activeRetries.Add(-1) }, true
 }
 
-// Transport returns the round tripper for a request of the given downstream protocol major version.
-func (c *Cluster) Transport(downstreamMajor int) *http.Transport {
+// Transport returns the round tripper for a request of the given downstream
+// protocol major version: HTTP/2 (h2c or ALPN h2) when configured, else the
+// pooled HTTP/1.1 client (http.Transport when the cluster originates TLS).
+func (c *Cluster) Transport(downstreamMajor int) http.RoundTripper {
 	switch c.Config.Protocol {
 	case config.UpstreamHTTP2:
 		return c.h2
@@ -162,8 +170,15 @@ func (c *Cluster) Transport(downstreamMajor int) *http.Transport {
 			return c.h2
 		}
 	}
+	if c.Config.TLS == nil {
+		return c.pool
+	}
 	return c.h1
 }
+
+// UpgradeTransport returns an HTTP/1.1 transport whose 101 responses carry a
+// writable body, for WebSocket upgrades.
+func (c *Cluster) UpgradeTransport() *http.Transport { return c.h1 }
 
 // Scheme is "https" when the cluster originates TLS.
 func (c *Cluster) Scheme() string {
@@ -198,6 +213,7 @@ func (c *Cluster) close() {
 	c.wg.Wait()
 	c.h1.CloseIdleConnections()
 	c.h2.CloseIdleConnections()
+	c.pool.CloseIdleConnections()
 }
 
 // drainClose closes the cluster's pools after in-flight requests had time to finish.
@@ -208,6 +224,7 @@ func (c *Cluster) drainClose(after time.Duration) {
 		time.Sleep(after)
 		c.h1.CloseIdleConnections()
 		c.h2.CloseIdleConnections()
+		c.pool.CloseIdleConnections()
 	}()
 }
 

@@ -67,10 +67,18 @@ func buildHostSet(e *config.Endpoints, lb config.LBPolicy, ringMin uint64) *host
 	return hs
 }
 
+// hash64 is FNV-1a followed by murmur3's 64-bit finalizer, so that keys that
+// differ in one character still land far apart on the ring.
 func hash64(s string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(s))
-	return h.Sum64()
+	x := h.Sum64()
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
 }
 
 // buildRing places each host on the ring proportionally to its weight.

@@ -185,6 +185,7 @@ func (h *Handler) attempts(ctx context.Context, s *Stream, cl *cluster.Cluster, 
 		if body != nil && replay {
 			req.Body = io.NopCloser(bytes.NewReader(body))
 			req.ContentLength = int64(len(body))
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		} else if try == 0 && !replay {
 			req.Body = s.Req.Body
 		}

@@ -45,7 +45,7 @@ func (h *Handler) websocket(w *respWriter, s *Stream, rt *config.Route, cl *clus
 		out.Host = s.Req.Host
 	}
 	s.UpstreamHost = host.Addr
-	resp, err := cl.Transport(1).RoundTrip(out)
+	resp, err := cl.UpgradeTransport().RoundTrip(out)
 	if err != nil {
 		cl.Report(host, cluster.Result{ConnectFail: true})
 		h.localReply(w, s, &LocalReply{Status: http.StatusServiceUnavailable, Flag: FlagConnectFailure, GRPCStatus: -1})
