@@ -39,3 +39,18 @@ func Main(m *testing.M) int {
 	}
 	return code
 }
+
+// StartForTest starts a cluster of the test's own, stopped when the test
+// ends; for packages that cannot have a TestMain calling Main.
+func StartForTest(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := Start(context.Background())
+	if errors.Is(err, ErrMissingBinary) {
+		t.Fatalf("%v\nInstall them with: test/kube/setup.sh (etcd-server from Debian, kube-apiserver v1.37.2 built into .cache/kube/bin)", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
