@@ -67,10 +67,22 @@ func TestInstallUninstallAgainstAPIServer(t *testing.T) {
 		t.Fatalf("deployment: %+v, %v", d, err)
 	}
 	for _, get := range []func() error{
-		func() error { _, err := c.Client.CoreV1().Services(ns).Get(ctx, kube.MeshdName, metav1.GetOptions{}); return err },
-		func() error { _, err := c.Client.CoreV1().ServiceAccounts(ns).Get(ctx, kube.MeshdName, metav1.GetOptions{}); return err },
-		func() error { _, err := c.Client.RbacV1().ClusterRoles().Get(ctx, kube.MeshdName, metav1.GetOptions{}); return err },
-		func() error { _, err := c.Client.RbacV1().ClusterRoleBindings().Get(ctx, kube.MeshdName, metav1.GetOptions{}); return err },
+		func() error {
+			_, err := c.Client.CoreV1().Services(ns).Get(ctx, kube.MeshdName, metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := c.Client.CoreV1().ServiceAccounts(ns).Get(ctx, kube.MeshdName, metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := c.Client.RbacV1().ClusterRoles().Get(ctx, kube.MeshdName, metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := c.Client.RbacV1().ClusterRoleBindings().Get(ctx, kube.MeshdName, metav1.GetOptions{})
+			return err
+		},
 	} {
 		if err := get(); err != nil {
 			t.Error(err)
