@@ -25,6 +25,9 @@ func Decode(obj []byte) (api.Config, error) {
 	if err := json.Unmarshal(obj, &in); err != nil {
 		return api.Config{}, fmt.Errorf("kubestore: object is not a Kubernetes object: %w", err)
 	}
+	if in.APIVersion == "" || in.Kind == "" {
+		return api.Config{}, fmt.Errorf("kubestore: object has no apiVersion or kind")
+	}
 	rv := in.Metadata.ResourceVersion
 	in.Metadata.ResourceVersion = ""
 	if in.Metadata.Namespace == "" {
