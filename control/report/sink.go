@@ -14,21 +14,24 @@ import (
 
 // Record is one request as a proxy reported it.
 type Record struct {
-	Time          time.Time `json:"time"`
-	Reporter      string    `json:"reporter"`
-	Source        string    `json:"source"`
-	Destination   string    `json:"destination"`
-	Service       string    `json:"service,omitempty"`
-	Principal     string    `json:"principal,omitempty"`
-	Method        string    `json:"method,omitempty"`
-	Path          string    `json:"path,omitempty"`
-	Protocol      string    `json:"protocol,omitempty"`
-	Code          int       `json:"code"`
-	Flags         string    `json:"flags,omitempty"`
-	DurationMs    int64     `json:"durationMs"`
-	RequestBytes  int64     `json:"requestBytes"`
-	ResponseBytes int64     `json:"responseBytes"`
-	RequestID     string    `json:"requestId,omitempty"`
+	Time        time.Time `json:"time"`
+	Reporter    string    `json:"reporter"`
+	Source      string    `json:"source"`
+	Destination string    `json:"destination"`
+	Service     string    `json:"service,omitempty"`
+	Principal   string    `json:"principal,omitempty"`
+	Method      string    `json:"method,omitempty"`
+	Path        string    `json:"path,omitempty"`
+	Protocol    string    `json:"protocol,omitempty"`
+	Code        int       `json:"code"`
+	Flags       string    `json:"flags,omitempty"`
+	// Reason is why a policy denied the request (the authz filter's
+	// x-wasmesh-authz-reason), empty otherwise.
+	Reason        string `json:"reason,omitempty"`
+	DurationMs    int64  `json:"durationMs"`
+	RequestBytes  int64  `json:"requestBytes"`
+	ResponseBytes int64  `json:"responseBytes"`
+	RequestID     string `json:"requestId,omitempty"`
 }
 
 // Sink keeps the newest records. The zero value is not usable; use New.

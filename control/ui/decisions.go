@@ -18,8 +18,8 @@ type Decision struct {
 	Service     string    `json:"service,omitempty"`
 	Method      string    `json:"method,omitempty"`
 	Path        string    `json:"path,omitempty"`
-	// Reason is why: the response flags the proxy reported for the request
-	// (the report record carries no policy reason yet).
+	// Reason is why: the policy's reason for a denial, else the response
+	// flags the proxy reported for the request.
 	Reason    string `json:"reason,omitempty"`
 	RequestID string `json:"requestId,omitempty"`
 }
@@ -43,7 +43,10 @@ func Decisions(recs []report.Record, limit int) []Decision {
 		}
 		d := Decision{Time: r.Time, Code: r.Code, Principal: r.Principal, Source: r.Source,
 			Destination: r.Destination, Service: r.Service, Method: r.Method, Path: r.Path,
-			Reason: r.Flags, RequestID: r.RequestID}
+			Reason: r.Reason, RequestID: r.RequestID}
+		if d.Reason == "" {
+			d.Reason = r.Flags
+		}
 		if r.Code == 401 || r.Code == 403 {
 			d.Decision = "deny"
 			denied = append(denied, d)

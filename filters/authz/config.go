@@ -26,7 +26,25 @@ type config struct {
 	// Headers lists the request headers copied into input.request.headers;
 	// empty copies all but the sensitive ones (authorization, cookie).
 	Headers []string `json:"headers,omitempty"`
+	// Module, when set, is the compiled policy to load into the proxy's
+	// engine under Policy before serving: meshd puts it here so the policy
+	// travels with the filter's configuration.
+	Module *module `json:"module,omitempty"`
 }
+
+// module locates a compiled policy and says how to evaluate it.
+type module struct {
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256"`
+	// Fields are the input fields the policy references (the decision
+	// cache key), as policy/compile reports them.
+	Fields json.RawMessage `json:"fields,omitempty"`
+	// Data is the policy's data document.
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// loadFunction is the foreign function that loads a policy (proxy/policyfn).
+const loadFunction = "wasmesh.policy.load"
 
 // defaultFunction is the name policy/eval registers its evaluator under.
 const defaultFunction = "wasmesh.policy.decide"
@@ -49,6 +67,9 @@ func parseConfig(b []byte) (config, error) {
 		if s < 200 || s > 599 {
 			errs = append(errs, fmt.Errorf("authz: plugin configuration: %s %d is not an HTTP status", name, s))
 		}
+	}
+	if m := c.Module; m != nil && (m.URL == "" || len(m.SHA256) != 64) {
+		errs = append(errs, fmt.Errorf("authz: plugin configuration: module needs a url and a 64-digit sha256, got %q and %q", m.URL, m.SHA256))
 	}
 	for i, h := range c.Headers {
 		c.Headers[i] = strings.ToLower(h)

@@ -40,10 +40,36 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCritical(err.Error())
 		return types.OnPluginStartStatusFailed
 	}
+	if err := p.loadPolicy(); err != nil {
+		proxywasm.LogCriticalf("authz: loading policy %q: %v", p.cfg.Policy, err)
+		return types.OnPluginStartStatusFailed
+	}
 	p.allowed = proxywasm.DefineCounterMetric(metricName("allow", p.cfg.Policy))
 	p.denied = proxywasm.DefineCounterMetric(metricName("deny", p.cfg.Policy))
 	p.failed = proxywasm.DefineCounterMetric(metricName("error", p.cfg.Policy))
 	return types.OnPluginStartStatusOK
+}
+
+// loadPolicy asks the proxy to fetch and load the configured policy module.
+func (p *plugin) loadPolicy() error {
+	m := p.cfg.Module
+	if m == nil {
+		return nil
+	}
+	args, err := json.Marshal(map[string]any{"name": p.cfg.Policy, "url": m.URL, "sha256": m.SHA256,
+		"fields": rawOrNull(m.Fields), "data": rawOrNull(m.Data)})
+	if err != nil {
+		return err
+	}
+	_, err = proxywasm.CallForeignFunction(loadFunction, args)
+	return err
+}
+
+func rawOrNull(r json.RawMessage) json.RawMessage {
+	if len(r) == 0 {
+		return json.RawMessage("null")
+	}
+	return r
 }
 
 func metricName(result, policy string) string {

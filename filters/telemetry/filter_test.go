@@ -10,7 +10,9 @@ import (
 )
 
 func node(workload, app, version string) []dual.Property {
-	md := func(k, v string) dual.Property { return dual.Property{Path: []string{"node", "metadata", k}, Value: []byte(v)} }
+	md := func(k, v string) dual.Property {
+		return dual.Property{Path: []string{"node", "metadata", k}, Value: []byte(v)}
+	}
 	return []dual.Property{
 		md("WORKLOAD_NAME", workload), md("NAMESPACE", "bookinfo"), md("APP", app), md("VERSION", version),
 		{Path: []string{"connection", "uri_san_peer_certificate"}, Value: []byte("spiffe://cluster.local/ns/bookinfo/sa/productpage")},
@@ -40,7 +42,11 @@ func serveThree(t *testing.T, h proxytest.HostEmulator) {
 				t.Error("peer header was passed on to the app")
 			}
 		}
-		h.CallOnResponseHeaders(id, [][2]string{{":status", code}}, true)
+		resp := [][2]string{{":status", code}}
+		if code == "503" {
+			resp = append(resp, [2]string{reasonHeader, "overloaded"})
+		}
+		h.CallOnResponseHeaders(id, resp, true)
 		sent := false
 		for _, kv := range h.GetCurrentResponseHeaders(id) {
 			if kv[0] == peerHeader {
@@ -89,7 +95,7 @@ func TestReportsBatched(t *testing.T) {
 		if err := json.Unmarshal(calls[0].Body, &recs); err != nil || len(recs) != 3 {
 			t.Fatalf("report body %s: %v", calls[0].Body, err)
 		}
-		if recs[2].Code != 503 || recs[0].Source != "productpage-v1.bookinfo" || recs[0].Destination != "reviews-v2.bookinfo" {
+		if recs[2].Code != 503 || recs[2].Reason != "overloaded" || recs[0].Reason != "" || recs[0].Source != "productpage-v1.bookinfo" || recs[0].Destination != "reviews-v2.bookinfo" {
 			t.Errorf("records %+v", recs)
 		}
 		h.CallOnHttpCallResponse(calls[0].CalloutID, [][2]string{{":status", "204"}}, nil, nil)

@@ -20,6 +20,9 @@ import (
 
 const queueName = "wasmesh.telemetry.reports"
 
+// reasonHeader is where the authz filter puts a denial's reason.
+const reasonHeader = "x-wasmesh-authz-reason"
+
 func main() {}
 
 func init() { proxywasm.SetVMContext(&vm{}) }
@@ -149,7 +152,7 @@ type stream struct {
 	method, path, host    string
 	requestID, protocol   string
 	code                  int
-	grpcStatus            string
+	grpcStatus, reason    string
 	sawResponse, reported bool
 }
 
@@ -194,6 +197,9 @@ func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
 	}
 	if v, err := proxywasm.GetHttpResponseHeader("grpc-status"); err == nil {
 		s.grpcStatus = v
+	}
+	if v, err := proxywasm.GetHttpResponseHeader(reasonHeader); err == nil {
+		s.reason = v
 	}
 	if s.p.cfg.Reporter == "source" {
 		if v, err := proxywasm.GetHttpResponseHeader(peerHeader); err == nil {
@@ -259,7 +265,7 @@ func (s *stream) OnHttpStreamDone() {
 		Time:     time.Unix(0, int64(s.start)).UTC().Format(time.RFC3339Nano),
 		Reporter: f.Reporter, Source: workloadID(src), Destination: workloadID(dst),
 		Service: f.DestService, Principal: f.SourcePrincipal,
-		Method: s.method, Path: s.path, Protocol: s.protocol, Code: s.code, Flags: f.ResponseFlags,
+		Method: s.method, Path: s.path, Protocol: s.protocol, Code: s.code, Flags: f.ResponseFlags, Reason: s.reason,
 		DurationMs: int64(durMs + 0.5), RequestBytes: reqBytes, ResponseBytes: respBytes, RequestID: s.requestID,
 	}
 	if err := proxywasm.EnqueueSharedQueue(s.p.queue, rec.encode()); err != nil {

@@ -19,6 +19,7 @@ type record struct {
 	Protocol      string `json:"protocol,omitempty"`
 	Code          int    `json:"code"`
 	Flags         string `json:"flags,omitempty"`
+	Reason        string `json:"reason,omitempty"`
 	DurationMs    int64  `json:"durationMs"`
 	RequestBytes  int64  `json:"requestBytes"`
 	ResponseBytes int64  `json:"responseBytes"`
