@@ -247,12 +247,31 @@ func BenchmarkScale(b *testing.B) {
 	}
 	pushSum0 := pushSeconds(b, monAddr)
 
+	profiled := make(chan struct{})
+	if out := os.Getenv("SCALE_PROFILE"); out != "" {
+		go func() {
+			defer close(profiled)
+			resp, err := http.Get("http://" + monAddr + "/debug/pprof/profile?seconds=3")
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			if f, err := os.Create(out); err == nil {
+				_, _ = io.Copy(f, resp.Body)
+				f.Close()
+			}
+		}()
+		time.Sleep(100 * time.Millisecond)
+	} else {
+		close(profiled)
+	}
 	changed := time.Now()
 	if err := writeRoute(cfgDir, 10, 90); err != nil {
 		b.Fatal(err)
 	}
 	lat := waitAll(b, ctx, proxies, 10, changed)
 	all := time.Since(changed)
+	<-profiled
 	time.Sleep(500 * time.Millisecond)
 	_, hwm2, cpu1, _ := procStats(cmd.Process.Pid)
 	pushSum1 := pushSeconds(b, monAddr)

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -20,6 +21,8 @@ func (s *Server) httpHandler() http.Handler {
 	mux.HandleFunc("/debug/syncz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.xds.Status()) })
 	mux.HandleFunc("/debug/configz", s.configz)
 	mux.HandleFunc("/debug/registryz", s.registryz)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mods := s.modules.Handler(s.log)
 	mux.Handle(modules.Prefix, mods)
 	mux.Handle("/modules", mods)

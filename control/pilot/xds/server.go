@@ -193,6 +193,11 @@ func generate(idx *pilot.Index, n pilot.Node) *generated {
 		g.versions[t] = version(items)
 		g.snap.Resources[cachev3.GetResponseType(t)] = cachev3.NewResources(g.versions[t], items)
 	}
+	// the per-resource hashes delta xDS needs, computed once per shape;
+	// the snapshot is read-only from here on
+	if err := g.snap.ConstructVersionMap(); err != nil {
+		g.err = fmt.Errorf("xds: version map: %w", err)
+	}
 	return g
 }
 
@@ -260,8 +265,7 @@ func (s *Server) update(id string, idx *pilot.Index, shapes *shapeCache) (bool, 
 		s.skipped.Add(1)
 		return false, nil
 	}
-	snap := g.snap // the resources are shared read-only; VersionMap is per proxy
-	snap.VersionMap = nil
+	snap := g.snap // resources and version map are shared, read-only
 	if err := s.cache.SetSnapshot(context.Background(), id, &snap); err != nil {
 		s.failures.Add(1)
 		return false, fmt.Errorf("xds: set snapshot of %s: %w", id, err)
