@@ -12,7 +12,8 @@ import (
 type config struct {
 	// Policy names the compiled policy the host's evaluator holds.
 	Policy string `json:"policy"`
-	// Entrypoint inside the policy; empty uses the policy's default.
+	// Entrypoint is the rule queried (default wasmesh/authz/allow, the
+	// Policy kind's default).
 	Entrypoint string `json:"entrypoint,omitempty"`
 	// FailOpen lets requests through when evaluation fails. The default is
 	// to fail closed, as a policy check should.
@@ -46,11 +47,14 @@ type module struct {
 // loadFunction is the foreign function that loads a policy (proxy/policyfn).
 const loadFunction = "wasmesh.policy.load"
 
+// defaultEntrypoint is the rule a Policy is queried at unless it says.
+const defaultEntrypoint = "wasmesh/authz/allow"
+
 // defaultFunction is the name policy/eval registers its evaluator under.
 const defaultFunction = "wasmesh.policy.decide"
 
 func parseConfig(b []byte) (config, error) {
-	c := config{ErrorStatus: 503, DenyStatus: 403, Function: defaultFunction}
+	c := config{ErrorStatus: 503, DenyStatus: 403, Function: defaultFunction, Entrypoint: defaultEntrypoint}
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return c, errors.New("authz: plugin configuration is empty: it must name a policy")
 	}

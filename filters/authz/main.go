@@ -149,7 +149,7 @@ func (p *plugin) check(r request) (decision, error) {
 // evalArgs is the foreign function's argument.
 type evalArgs struct {
 	Policy     string `json:"policy"`
-	Entrypoint string `json:"entrypoint,omitempty"`
+	Entrypoint string `json:"entrypoint"`
 	Input      input  `json:"input"`
 }
 
