@@ -1,0 +1,95 @@
+package proxy
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/wasmesh/wasmesh/proxy/xdsclient"
+)
+
+// An HTTP filter whose config comes from ECDS: the listener warms until the
+// extension config arrives, and a new extension config applies without a
+// listener change.
+func TestECDSFilterAndListenerWarming(t *testing.T) {
+	be := newBackend(t, "be", nil)
+	e := start(t, res(t, staticCluster("be", "", be.addr())))
+	l := res(t, httpListener("l", `
+      - name: fault-from-ecds
+        config_discovery:
+          config_source: {ads: {}}
+          type_urls: [type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault]`))
+	if err := e.p.OnUpdate(xdsclient.ListenerType, "1", map[string]proto.Message{"l": l}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.OnUpdate(xdsclient.RouteType, "1", map[string]proto.Message{"rds": res(t, routesYAML(`{match: {prefix: /}, route: {cluster: be}}`))}); err != nil {
+		t.Fatal(err)
+	}
+	if e.p.ListenerAddr("l") != nil {
+		t.Fatal("listener active before its ECDS filter config arrived")
+	}
+	ext := func(status int) proto.Message {
+		return res(t, strings.ReplaceAll(`
+"@type": type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig
+name: fault-from-ecds
+typed_config:
+  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+  abort: {http_status: STATUS, percentage: {numerator: 100}}`, "STATUS", strconv.Itoa(status)))
+	}
+	if err := e.p.OnUpdate(xdsclient.ExtensionConfigType, "1", map[string]proto.Message{"fault-from-ecds": ext(418)}); err != nil {
+		t.Fatal(err)
+	}
+	u := e.url("l")
+	if resp, _ := get(t, u+"/"); resp.StatusCode != 418 {
+		t.Fatalf("ECDS fault: %d", resp.StatusCode)
+	}
+	if err := e.p.OnUpdate(xdsclient.ExtensionConfigType, "2", map[string]proto.Message{"fault-from-ecds": ext(429)}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := get(t, u+"/"); resp.StatusCode != 429 {
+		t.Fatalf("updated ECDS fault: %d", resp.StatusCode)
+	}
+	// A Wasm extension without a Wasm host is refused (NACK), the old one stays.
+	wasm := res(t, `
+"@type": type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig
+name: fault-from-ecds
+typed_config:
+  "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+  config: {name: w, vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: /nonexistent.wasm}}}}`)
+	if err := e.p.OnUpdate(xdsclient.ExtensionConfigType, "3", map[string]proto.Message{"fault-from-ecds": wasm}); err == nil {
+		t.Fatal("wasm extension accepted without a wasm host")
+	}
+	if resp, _ := get(t, u+"/"); resp.StatusCode != 429 {
+		t.Fatalf("after NACK: %d", resp.StatusCode)
+	}
+}
+
+func TestStrictDNSAndEDSClusters(t *testing.T) {
+	be := newBackend(t, "be", nil)
+	_, port, _ := strings.Cut(be.addr(), ":")
+	dns := res(t, `
+"@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+name: dns
+type: STRICT_DNS
+connect_timeout: 1s
+dns_refresh_rate: 1s
+load_assignment: {cluster_name: dns, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: localhost, port_value: `+port+`}}}}]}]}
+`)
+	e := start(t, res(t, httpListener("l", "")), dns)
+	if err := e.p.OnUpdate(xdsclient.ClusterType, "1", map[string]proto.Message{"eds": res(t, edsCluster("eds"))}); err != nil {
+		t.Fatal(err)
+	}
+	u := e.routes("l", routesYAML(`{match: {prefix: /dns}, route: {cluster: dns}}, {match: {prefix: /eds}, route: {cluster: eds}}`))
+	waitFor(t, "dns resolution", func() bool { r, _ := get(t, u+"/dns"); return r.StatusCode == 200 })
+	if r, _ := get(t, u+"/eds"); r.StatusCode != 503 {
+		t.Errorf("EDS cluster without endpoints: %d, want 503", r.StatusCode)
+	}
+	if err := e.p.OnUpdate(xdsclient.EndpointType, "1", map[string]proto.Message{"eds": res(t, cla("eds", be.addr()))}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := get(t, u+"/eds"); r.StatusCode != 200 {
+		t.Errorf("EDS cluster after endpoints: %d", r.StatusCode)
+	}
+}
