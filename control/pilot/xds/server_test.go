@@ -109,7 +109,7 @@ func weights(p *xdstest.Proxy) []uint32 {
 
 func waitSynced(t *testing.T, srv *xds.Server, id string) xds.ProxyStatus {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, st := range srv.Status() {
 			if st.ID == id && st.Synced && st.Types[resource.RouteType] != nil && st.Types[resource.RouteType].Acked != "" {
