@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sync"
@@ -23,6 +24,9 @@ type registered struct {
 // Set registers p under name (and under its sha256) for Decide and
 // ForeignFunc, replacing what name held. fields are the input fields the
 // policy references (from policy/compile); decisions are cached by them.
+// Set does not close the policy it replaces: close it after Set; a decision
+// that picked the old policy and finds it closed is retried on the new one,
+// so swapping policies under load drops no request.
 func (e *Engine) Set(name string, p *Policy, fields cache.Fields) {
 	e.regMu.Lock()
 	defer e.regMu.Unlock()
@@ -60,14 +64,28 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }
 // decision cache and returns the Decision as JSON. The returned bytes may be
 // shared with the cache: do not modify them.
 func (e *Engine) Decide(ctx context.Context, policy, entrypoint string, input []byte) ([]byte, error) {
-	r, ok := (*e.registry.Load())[policy]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownPolicy, policy)
-	}
-	return e.decide(ctx, r, []byte(entrypoint), input)
+	return e.decide(ctx, []byte(policy), []byte(entrypoint), input)
 }
 
-func (e *Engine) decide(ctx context.Context, r *registered, entrypoint, input []byte) ([]byte, error) {
+// decide looks the policy up and decides; when the policy was closed after
+// the lookup (replaced by Set), it looks up again and retries.
+func (e *Engine) decide(ctx context.Context, policy, entrypoint, input []byte) ([]byte, error) {
+	for {
+		r, ok := (*e.registry.Load())[string(policy)]
+		if !ok {
+			return nil, fmt.Errorf("%w: %q", ErrUnknownPolicy, policy)
+		}
+		out, err := e.decideWith(ctx, r, entrypoint, input)
+		if errors.Is(err, ErrClosed) {
+			if now, ok := (*e.registry.Load())[string(policy)]; ok && now != r {
+				continue
+			}
+		}
+		return out, err
+	}
+}
+
+func (e *Engine) decideWith(ctx context.Context, r *registered, entrypoint, input []byte) ([]byte, error) {
 	bp := keyBufs.Get().(*[]byte)
 	defer keyBufs.Put(bp)
 	key := append((*bp)[:0], r.p.sha...)
@@ -123,11 +141,7 @@ func (e *Engine) ForeignFunc() func(ctx context.Context, args []byte) ([]byte, e
 		if err != nil {
 			return nil, err
 		}
-		r, ok := (*e.registry.Load())[string(policy)]
-		if !ok {
-			return nil, fmt.Errorf("%w: %q", ErrUnknownPolicy, policy)
-		}
-		return e.decide(ctx, r, entrypoint, vals[2])
+		return e.decide(ctx, policy, entrypoint, vals[2])
 	}
 }
 

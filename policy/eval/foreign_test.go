@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wasmesh/wasmesh/policy/cache"
+	"github.com/wasmesh/wasmesh/policy/compile"
 	"github.com/wasmesh/wasmesh/policy/eval"
 )
 
@@ -129,4 +132,72 @@ func FuzzForeignFunc(f *testing.F) {
 			t.Fatalf("result %q is not a Decision: %v", out, err)
 		}
 	})
+}
+
+// TestSwapUnderLoad replaces and closes the policy behind a name while
+// decisions are running: no call may fail, and the decision flips.
+func TestSwapUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	e, allow, ca := load(t, eval.Config{Instances: 2}, "package mesh\n\ndecision := {\"allow\": true}\n", "", "mesh/decision")
+	_, _, cd := load(t, eval.Config{}, "package mesh\n\ndecision := {\"allow\": false, \"reason\": \"swapped\"}\n", "", "mesh/decision")
+	// Pin both modules so that swaps do not recompile them.
+	for _, c := range []*compile.Policy{ca, cd} {
+		pin, err := e.Load(ctx, c.Wasm, c.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pin.Close(ctx)
+	}
+	noCache := cache.Fields{NoCache: true} // every call evaluates
+	e.Set("p", allow, noCache)
+	call := e.ForeignFunc()
+	in := []byte(`{"policy":"p","entrypoint":"mesh/decision","input":{}}`)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seen := map[string]int{}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				out, err := call(ctx, in)
+				if err != nil {
+					t.Errorf("call during swap: %v", err)
+					return
+				}
+				mu.Lock()
+				seen[string(out)]++
+				mu.Unlock()
+			}
+		}()
+	}
+	old := allow
+	for i := range 10 {
+		c := ca
+		if i%2 == 0 {
+			c = cd
+		}
+		next, err := e.Load(ctx, c.Wasm, c.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Set("p", next, noCache)
+		if err := old.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		old = next
+		time.Sleep(2 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if seen[`{"allow":true}`] == 0 || seen[`{"allow":false,"status":403,"reason":"swapped"}`] == 0 {
+		t.Fatalf("decisions seen: %v", seen)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
@@ -32,6 +33,9 @@ type Policy struct {
 	// a slot whose instance is yet to be created (or was discarded).
 	pool   chan *instance
 	closed atomic.Bool
+	// life is held shared while an instance is created and exclusively by
+	// Close, so the compiled module outlives every instantiation.
+	life sync.RWMutex
 }
 
 // prepare creates the first instance, reads the entrypoints and builtins and
@@ -171,6 +175,12 @@ func (p *Policy) acquire(ctx context.Context) (*instance, error) {
 	if in != nil {
 		return in, nil
 	}
+	p.life.RLock()
+	defer p.life.RUnlock()
+	if p.closed.Load() {
+		p.pool <- nil
+		return nil, ErrClosed
+	}
 	in, err := p.newInstance(ctx)
 	if err != nil {
 		p.pool <- nil
@@ -191,6 +201,8 @@ func (p *Policy) release(ctx context.Context, in *instance) {
 // Close releases the policy's idle instances; evaluations in flight finish
 // and release theirs. The compiled module is freed with its last policy.
 func (p *Policy) Close(ctx context.Context) error {
+	p.life.Lock()
+	defer p.life.Unlock()
 	if p.closed.Swap(true) {
 		return nil
 	}
