@@ -40,6 +40,11 @@ type testCase struct {
 	Services []testService     `json:"services"`
 	Modules  map[string]string `json:"modules"`
 	Creds    []string          `json:"credentials"`
+	Policies map[string]struct {
+		SHA256 string         `json:"sha256"`
+		Fields map[string]any `json:"fields"`
+		Data   map[string]any `json:"data"`
+	} `json:"policies"`
 }
 
 type testProxy struct {
@@ -99,6 +104,19 @@ func loadCase(t testing.TB, file string) (*Index, Node) {
 			in.Endpoints[k] = append(in.Endpoints[k], registry.Endpoint{Address: e.Address, Port: e.Port, Labels: e.Labels,
 				ServiceAccount: e.ServiceAccount, Namespace: s.Namespace, Locality: e.Locality, Weight: e.Weight})
 		}
+	}
+	for k, p := range tc.Policies {
+		if in.Policies == nil {
+			in.Policies = map[string]CompiledPolicy{}
+		}
+		cp := CompiledPolicy{SHA256: p.SHA256}
+		if p.Fields != nil {
+			cp.Fields, _ = json.Marshal(p.Fields)
+		}
+		if p.Data != nil {
+			cp.Data, _ = json.Marshal(p.Data)
+		}
+		in.Policies[k] = cp
 	}
 	for _, c := range tc.Creds {
 		cert, key := selfSigned(t, c)

@@ -1,6 +1,8 @@
 package pilot
 
 import (
+	"encoding/json"
+
 	"github.com/wasmesh/wasmesh/control/api"
 	"github.com/wasmesh/wasmesh/registry"
 )
@@ -17,6 +19,9 @@ type Inputs struct {
 	// Modules maps a WasmPlugin URL that has no sha256 (or a file:// URL) to
 	// the sha256 of the module meshd stored for it; filled by the runner.
 	Modules map[string]string
+	// Policies are the compiled Policy configs by "namespace/name"; filled
+	// by the runner (Rego is compiled by meshd, stored by digest).
+	Policies map[string]CompiledPolicy
 	// Credentials are TLS credentials by name (gateway credentialName),
 	// served to the proxies that reference them over SDS.
 	Credentials map[string]Credential
@@ -48,6 +53,10 @@ type MeshConfig struct {
 	// for proxies on meshd's host (single-machine mode), as Istio's agent
 	// turns remote modules into local files.
 	LocalModuleDir string `json:"localModuleDir,omitempty"`
+	// AuthzFilterSHA256 is the digest of the authz filter module (the Go
+	// filter enforcing Policy configs) in meshd's module store; empty when
+	// meshd has none, and then Policies are not enforced (a warning).
+	AuthzFilterSHA256 string `json:"authzFilterSha256,omitempty"`
 	// EnableAutoMTLS sends ISTIO_MUTUAL to mesh-internal services without a
 	// DestinationRule TLS setting.
 	EnableAutoMTLS bool `json:"enableAutoMtls,omitempty"`
@@ -87,4 +96,13 @@ func FromRegistry(configs []api.Config, v *registry.View, mesh MeshConfig) Input
 		}
 	}
 	return in
+}
+
+// CompiledPolicy is a Policy compiled to OPA Wasm and stored by digest.
+type CompiledPolicy struct {
+	SHA256 string
+	// Fields the policy references (the decision cache key), as JSON.
+	Fields json.RawMessage
+	// Data document of the policy, as JSON.
+	Data json.RawMessage
 }
