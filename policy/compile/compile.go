@@ -129,7 +129,7 @@ func Compile(ctx context.Context, req Request) (*Policy, error) {
 // check loads the module into the proxy's evaluator: that validates it,
 // lists its entrypoints and builtins, and rejects builtins the proxy lacks.
 func (p *Policy) check(ctx context.Context, modules map[string]*ast.Module) error {
-	e, err := eval.New(ctx, eval.Config{Instances: 1})
+	e, err := eval.New(ctx, eval.Config{Instances: 1, Interpret: true})
 	if err != nil {
 		return err
 	}

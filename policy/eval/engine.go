@@ -38,6 +38,10 @@ type Config struct {
 	// can build, so leave it off for policies from the mesh operator and
 	// turn it on for policies from less trusted authors.
 	Interruptible bool
+	// Interpret runs policies in wazero's interpreter instead of compiling
+	// them to machine code: loading is much faster, evaluation much
+	// slower. For one-off uses such as policy/compile's checks.
+	Interpret bool
 }
 
 // Engine owns a wazero runtime, the policies loaded into it and the
@@ -70,7 +74,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
+	rc := wazero.NewRuntimeConfig()
+	if cfg.Interpret {
+		rc = wazero.NewRuntimeConfigInterpreter()
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc.
 		WithCloseOnContextDone(cfg.Interruptible).
 		WithMemoryLimitPages(cfg.MemoryLimitPages))
 	e := &Engine{

@@ -48,8 +48,14 @@ func TestNoOPAInEval(t *testing.T) {
 }
 
 func TestEval(t *testing.T) {
+	for _, interpret := range []bool{false, true} {
+		t.Run(fmt.Sprintf("interpret=%v", interpret), func(t *testing.T) { testEval(t, eval.Config{Interpret: interpret}) })
+	}
+}
+
+func testEval(t *testing.T, cfg eval.Config) {
 	ctx := context.Background()
-	_, p, _ := load(t, eval.Config{}, authz, `{"paths": ["/a", "/b"]}`, "authz/allow", "authz/conflict")
+	_, p, _ := load(t, cfg, authz, `{"paths": ["/a", "/b"]}`, "authz/allow", "authz/conflict")
 	if got := p.Entrypoints(); !slices.Contains(got, "authz/allow") || !slices.Contains(got, "authz/conflict") {
 		t.Errorf("entrypoints = %v", got)
 	}
