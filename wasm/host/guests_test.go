@@ -127,6 +127,10 @@ func newTestHost(t testing.TB, cfg Config) (*Host, *logBuffer) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	if cfg.CacheDir == "" {
+		// Share compiled code across the tests' hosts (the disk cache).
+		cfg.CacheDir = filepath.Join(guestDir, "compilation-cache")
+	}
 	h, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,10 @@ type Host struct {
 	shared  *sharedData
 	queues  *sharedQueues
 
+	// compileMu orders compiling/using a module against freeing it.
+	compileMu sync.Mutex
+	uses      map[*runtime.Compiled]int // plugins per compiled module
+
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{}
 	closed  bool
@@ -66,6 +70,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		shared:  newSharedData(),
 		queues:  newSharedQueues(),
 		plugins: map[*Plugin]struct{}{},
+		uses:    map[*runtime.Compiled]int{},
 	}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt.Wazero()); err != nil {
 		return nil, errors.Join(fmt.Errorf("host: wasi: %w", err), rt.Close(ctx))

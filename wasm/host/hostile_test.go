@@ -325,3 +325,31 @@ func TestHostileGoGuestSleeps(t *testing.T) {
 		t.Fatalf("next request: %+v", r)
 	}
 }
+
+// TestReloadAfterClose: closing the last plugin of a module frees its
+// compiled code; loading it again works, and a closed host refuses loads.
+func TestReloadAfterClose(t *testing.T) {
+	h, _ := newTestHost(t, Config{})
+	cfg := hostileConfig(t, "trap", FailClose)
+	for range 2 {
+		p, err := h.Load(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		goodRequest(t, p)
+		if err := p.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if r := badRequest(p); r.Local == nil || r.Err == nil {
+			t.Fatalf("stream on a closed plugin: %+v", r)
+		}
+	}
+	if err := h.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.Load(context.Background(), cfg)
+	var le *LoadError
+	if !errors.As(err, &le) || le.Reason != ReasonClosed {
+		t.Fatalf("load on a closed host: %v", err)
+	}
+}

@@ -109,7 +109,7 @@ func (h *Host) Load(ctx context.Context, cfg PluginConfig) (*Plugin, error) {
 	if closed {
 		return nil, lerr(ReasonClosed, errors.New("host is closed"))
 	}
-	c, err := h.rt.Compile(ctx, cfg.Module, cfg.SHA256)
+	c, err := h.compile(ctx, cfg)
 	if errors.Is(err, runtime.ErrDigestMismatch) {
 		return nil, lerr(ReasonDigest, err)
 	}
@@ -118,6 +118,7 @@ func (h *Host) Load(ctx context.Context, cfg PluginConfig) (*Plugin, error) {
 	}
 	g, reason, err := checkGuestABI(c.Module)
 	if err != nil {
+		h.release(ctx, c)
 		return nil, lerr(reason, err)
 	}
 	pctx, cancel := context.WithCancel(context.Background())
@@ -153,6 +154,30 @@ func (p *Plugin) Close(ctx context.Context) error {
 		delete(p.h.plugins, p)
 		p.h.mu.Unlock()
 		p.h.queues.dropOwner(p)
+		err = errors.Join(err, p.h.release(ctx, p.compiled))
 	})
 	return err
+}
+
+// compile compiles (or finds) the module and counts the plugin as a user.
+func (h *Host) compile(ctx context.Context, cfg PluginConfig) (*runtime.Compiled, error) {
+	h.compileMu.Lock()
+	defer h.compileMu.Unlock()
+	c, err := h.rt.Compile(ctx, cfg.Module, cfg.SHA256)
+	if err == nil {
+		h.uses[c]++
+	}
+	return c, err
+}
+
+// release drops a plugin's use of c and frees c's compiled code when no
+// plugin uses it any more (the disk cache keeps it for a reload).
+func (h *Host) release(ctx context.Context, c *runtime.Compiled) error {
+	h.compileMu.Lock()
+	defer h.compileMu.Unlock()
+	if h.uses[c]--; h.uses[c] > 0 {
+		return nil
+	}
+	delete(h.uses, c)
+	return h.rt.Forget(ctx, c)
 }

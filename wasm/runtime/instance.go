@@ -92,9 +92,6 @@ func (r *Runtime) Instantiate(ctx context.Context, c *Compiled, cfg InstanceConf
 	return inst, nil
 }
 
-// Context is the context calls into this instance run with.
-func (i *Instance) Context() context.Context { return i.ctx }
-
 // Call runs fn with params/results in stack (api.Function.CallWithStack).
 // The outermost call gets a deadline of timeout (0: none); nested calls made
 // by host functions during it share the outer deadline. A failed call
