@@ -14,6 +14,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"github.com/wasmesh/wasmesh/policy/cache"
 	"github.com/wasmesh/wasmesh/policy/cases"
 	"github.com/wasmesh/wasmesh/policy/compile"
 	"github.com/wasmesh/wasmesh/policy/eval"
@@ -41,7 +42,8 @@ func TestDifferential(t *testing.T) {
 	total := 0
 	for _, f := range files {
 		t.Run(f.Name, func(t *testing.T) {
-			wasm, opa := prepare(t, ctx, engine, f)
+			wasm, opa, fields := prepare(t, ctx, engine, f)
+			byKey := map[string]caseResult{} // cases sharing a cache key must share a decision
 			for _, c := range f.Cases {
 				total++
 				t.Run(c.Name, func(t *testing.T) {
@@ -60,6 +62,13 @@ func TestDifferential(t *testing.T) {
 					}
 					if c.Undefined && gotWasm != nil {
 						t.Fatalf("want undefined, have %v", gotWasm)
+					}
+					checkCacheKey(t, fields, input, wasm)
+					if key, ok, err := cache.NewKeyer(fields).AppendKey(nil, input); err == nil && ok && input != nil {
+						if prev, seen := byKey[string(key)]; seen && !cmp.Equal(prev.result, gotWasm) {
+							t.Fatalf("same cache key as case %q but a different decision: %v vs %v", prev.name, prev.result, gotWasm)
+						}
+						byKey[string(key)] = caseResult{c.Name, gotWasm}
 					}
 					want, ok, err := c.WantJSON()
 					if err != nil {
@@ -84,9 +93,14 @@ func TestDifferential(t *testing.T) {
 	t.Logf("%d policies, %d cases", len(files), total)
 }
 
+type caseResult struct {
+	name   string
+	result []any
+}
+
 // prepare compiles f for both evaluators and returns functions giving the
 // result as nil (undefined) or a one-element slice holding the value.
-func prepare(t *testing.T, ctx context.Context, engine *eval.Engine, f *cases.File) (wasm, opa func([]byte) []any) {
+func prepare(t *testing.T, ctx context.Context, engine *eval.Engine, f *cases.File) (wasm, opa func([]byte) []any, fields cache.Fields) {
 	t.Helper()
 	file, src, err := f.Source()
 	if err != nil {
@@ -159,7 +173,33 @@ func prepare(t *testing.T, ctx context.Context, engine *eval.Engine, f *cases.Fi
 		}
 		return []any{decode(t, b)}
 	}
-	return wasm, opa
+	return wasm, opa, compiled.Fields
+}
+
+// checkCacheKey adds a field the policy does not reference to the input:
+// the cache key must not change (unless the key is the whole input) and
+// neither may the decision, or caching by referenced fields would be wrong.
+func checkCacheKey(t *testing.T, fields cache.Fields, input []byte, wasm func([]byte) []any) {
+	t.Helper()
+	if len(input) < 2 || input[0] != '{' {
+		return
+	}
+	extra := []byte(`{"wasmesh_unreferenced":[1,{"x":"y"}]}`)
+	if string(input) != "{}" {
+		extra = append([]byte(`{"wasmesh_unreferenced":[1,{"x":"y"}],`), input[1:]...)
+	}
+	keyer := cache.NewKeyer(fields)
+	k1, ok1, err1 := keyer.AppendKey(nil, input)
+	k2, ok2, err2 := keyer.AppendKey(nil, extra)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("cache keys: %v, %v", err1, err2)
+	}
+	if ok1 != ok2 || (ok1 && !fields.Whole && !bytes.Equal(k1, k2)) {
+		t.Fatalf("an unreferenced field changed the cache key (fields %+v)", fields)
+	}
+	if diff := cmp.Diff(wasm(input), wasm(extra)); diff != "" {
+		t.Fatalf("an unreferenced field changed the decision (-without +with):\n%s", diff)
+	}
 }
 
 // sortResult sorts an array result by the JSON encoding of its elements.

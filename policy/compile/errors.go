@@ -83,3 +83,8 @@ func fromASTError(e *ast.Error) *Error {
 	}
 	return out
 }
+
+var (
+	_ error = (*Error)(nil)
+	_ error = Errors(nil)
+)

@@ -37,3 +37,5 @@ func (e *UnsupportedBuiltinError) Error() string {
 
 // Unwrap returns ErrUnsupportedBuiltin.
 func (e *UnsupportedBuiltinError) Unwrap() error { return ErrUnsupportedBuiltin }
+
+var _ error = (*UnsupportedBuiltinError)(nil)
