@@ -29,9 +29,9 @@ func pol(t *testing.T, ns, name, spec string) Named {
 // req is a request as the authz filter describes it.
 type req struct {
 	principal, ns, ip, method, path, host, jwt string
-	port                                      int
-	headers                                   map[string]string
-	claims                                    map[string]any
+	port                                       int
+	headers                                    map[string]string
+	claims                                     map[string]any
 }
 
 func (r req) input() []byte {
