@@ -24,4 +24,10 @@
 //	    want: [a, b]           # (Rego sets become JSON arrays in any order)
 //
 // Unknown fields are errors.
+//
+// Run compiles a file's policy with policy/compile and evaluates every case
+// with the proxy's evaluator, reporting each value, its reading as a
+// decision and whether it met the case's want: the engine of
+// `meshctl policy test`. Through policy/compile this package links OPA, so
+// it belongs to the control plane and the CLI, never to the proxy.
 package cases
