@@ -28,6 +28,10 @@ type Config struct {
 	// LocalModules makes proxies read modules from the store's directory
 	// (proxies on meshd's host only) instead of fetching them over HTTP.
 	LocalModules bool
+	// AuthzFilter is the authz filter module (filters/authz built for
+	// wasip1) that enforces Policy configs; without it Policies are
+	// compiled but not enforced.
+	AuthzFilter string
 	// Mesh settings for translation.
 	Mesh pilot.MeshConfig
 	// Debounce is the quiet time before a push (100ms); MaxDebounce bounds

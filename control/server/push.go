@@ -63,6 +63,7 @@ func (s *Server) rebuild(why string, drain func()) {
 	cfgs := snap.All()
 	in := pilot.FromRegistry(cfgs, s.reg.View(), s.cfg.Mesh)
 	in.Modules = s.files.resolve(cfgs)
+	in.Policies = s.pols.compile(snap)
 	idx := pilot.NewIndex(in)
 	s.mu.Lock()
 	s.index, s.snapVersion = idx, snap.Version()

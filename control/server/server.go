@@ -31,6 +31,7 @@ type Server struct {
 	xds     *xds.Server
 	metrics *metrics
 	files   *fileModules
+	pols    *policies
 
 	xdsLis, monLis net.Listener
 
@@ -58,6 +59,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.files = newFileModules(s.modules, cfg.Logger)
+	s.pols = newPolicies(s.modules, cfg.Logger)
+	if cfg.AuthzFilter != "" {
+		sum, err := s.modules.PutFile(cfg.AuthzFilter)
+		if err != nil {
+			return nil, fmt.Errorf("server: authz filter: %w", err)
+		}
+		s.cfg.Mesh.AuthzFilterSHA256 = sum
+	}
 	s.reg = registry.New(registry.Options{GracePeriod: cfg.GracePeriod, Logger: cfg.Logger})
 	s.xds = xds.New(cfg.Logger, xds.Hooks{Connected: s.connected, Disconnected: s.disconnected})
 	s.metrics = newMetrics(s)
