@@ -317,6 +317,15 @@ func TestConformanceForeign(t *testing.T) {
 	}
 }
 
+func TestConformanceNotifyForeign(t *testing.T) {
+	h, p, _ := loadConformance(t, nil)
+	p.NotifyForeign(7, []byte("result"))
+	waitFor(t, func() bool {
+		v, _, _ := h.shared.get("conf-vm", "foreign_got")
+		return string(v) == "1 7 result 0"
+	})
+}
+
 func TestConformanceMisc(t *testing.T) {
 	before := time.Now().UnixNano()
 	_, p, lb := loadConformance(t, nil)

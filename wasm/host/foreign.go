@@ -63,3 +63,21 @@ func foreignFuncs() []hostFunc {
 		}},
 	}
 }
+
+// NotifyForeign delivers proxy_on_foreign_function(root, functionID,
+// len(args)) to the root context of every live instance, asynchronously;
+// during the callback the guest reads args as buffer
+// FOREIGN_FUNCTION_ARGUMENTS. The embedder uses it to complete foreign
+// operations that answer later.
+func (p *Plugin) NotifyForeign(functionID uint32, args []byte) {
+	args = append([]byte(nil), args...)
+	for _, in := range p.pool.live() {
+		in.tasks.push(func(in *instance) {
+			in.runAsync(func() {
+				in.foreignArgs = &args
+				_, _ = in.call(cbForeignFunction, rootContextID, uint64(functionID), uint64(len(args)))
+				in.foreignArgs = nil
+			})
+		})
+	}
+}

@@ -27,7 +27,12 @@ func (in *instance) buffer(bt abi.BufferType) (buf *[]byte, readOnly bool, st ab
 			return nil, false, abi.StatusNotFound
 		}
 		return b, false, abi.StatusOK
-	case abi.BufferGRPCCallMessage, abi.BufferForeignFunctionArgs:
+	case abi.BufferForeignFunctionArgs:
+		if in.foreignArgs == nil {
+			return nil, false, abi.StatusNotFound
+		}
+		return in.foreignArgs, true, abi.StatusOK
+	case abi.BufferGRPCCallMessage:
 		return nil, false, abi.StatusNotFound
 	}
 	return nil, false, abi.StatusBadArgument

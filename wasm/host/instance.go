@@ -51,8 +51,11 @@ type instance struct {
 	active    *streamState
 	pending   []func()
 	callout   *HTTPCallResponse
-	nextCall  uint32
-	log       *lineLog
+	// foreignArgs is the FOREIGN_FUNCTION_ARGUMENTS buffer during
+	// proxy_on_foreign_function.
+	foreignArgs *[]byte
+	nextCall    uint32
+	log         *lineLog
 
 	tasks     taskQueue
 	tick      atomic.Int64 // period in ns

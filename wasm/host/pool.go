@@ -142,6 +142,19 @@ func (pl *pool) succeeded(in *instance) {
 	}
 }
 
+// live lists the instances that are not dead.
+func (pl *pool) live() []*instance {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	var out []*instance
+	for _, s := range pl.slots {
+		if s.inst != nil && !s.inst.dead.Load() {
+			out = append(out, s.inst)
+		}
+	}
+	return out
+}
+
 // release ends a stream's hold on in.
 func (pl *pool) release(in *instance) {
 	pl.mu.Lock()

@@ -70,6 +70,13 @@ func tick(uint32) {
 	raw.SetShared("ticks", []byte(strconv.Itoa(n+1)), cas)
 }
 
+//go:wasmexport proxy_on_foreign_function
+func foreignFunction(root, id, size uint32) {
+	raw.Unpin()
+	b, s := raw.GetBuffer(8, 0, size)
+	raw.SetShared("foreign_got", []byte(j(root, id, string(b), st(s))), 0)
+}
+
 //go:wasmexport proxy_on_queue_ready
 func queueReady(root, id uint32) {
 	v, st := raw.Dequeue(id)
