@@ -1,4 +1,4 @@
-package compile
+package compile_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wasmesh/wasmesh/policy/cases"
+	"github.com/wasmesh/wasmesh/policy/compile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -32,8 +33,8 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := Compile(context.Background(), Request{
-				Modules:     []Module{{File: filepath.Base(file), Source: src}},
+			p, err := compile.Compile(context.Background(), compile.Request{
+				Modules:     []compile.Module{{File: filepath.Base(file), Source: src}},
 				Data:        data,
 				Entrypoints: []string{f.Entrypoint},
 			})
