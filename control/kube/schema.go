@@ -35,7 +35,7 @@ func schemaOf(t reflect.Type, visiting map[reflect.Type]bool) apiextv1.JSONSchem
 	}
 	switch {
 	case t == durationType:
-		return apiextv1.JSONSchemaProps{Type: "string", Format: "duration-string"}
+		return apiextv1.JSONSchemaProps{Type: "string"}
 	case t.Kind() == reflect.String && t.Implements(enumType):
 		vals := reflect.Zero(t).Interface().(api.Enum).Values()
 		s := apiextv1.JSONSchemaProps{Type: "string", Enum: []apiextv1.JSON{{Raw: []byte(`""`)}}}
