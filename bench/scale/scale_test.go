@@ -194,7 +194,7 @@ func BenchmarkScale(b *testing.B) {
 	xdsAddr, monAddr := freeAddr(b), freeAddr(b)
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "--config-dir", cfgDir, "--data-dir", filepath.Join(dir, "data"), "--xds-address", xdsAddr,
-		"--monitor-address", monAddr, "--outbound-traffic-policy", "REGISTRY_ONLY", "--log-level", "warn")
+		"--monitor-address", monAddr, "--secure-xds-address", freeAddr(b), "--outbound-traffic-policy", "REGISTRY_ONLY", "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

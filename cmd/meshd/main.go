@@ -35,6 +35,8 @@ func parse(args []string, stderr io.Writer) (server.Config, string, error) {
 	fs.StringVar(&c.ConfigDir, "config-dir", "", "directory of config YAML files (required)")
 	fs.StringVar(&c.DataDir, "data-dir", "", "directory for the module store (default: <config-dir>/../meshd-data)")
 	fs.StringVar(&c.XDSAddr, "xds-address", "127.0.0.1:15010", "plaintext xDS (ADS) listen address")
+	fs.StringVar(&c.SecureXDSAddr, "secure-xds-address", "127.0.0.1:15012", "xDS and CA over TLS listen address (empty disables the CA)")
+	fs.StringVar(&c.PluginCADir, "plugin-ca-dir", "", "plug-in CA directory (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem); default a self-signed root")
 	fs.StringVar(&c.MonitorAddr, "monitor-address", "127.0.0.1:15014", "metrics, debug, modules and config API listen address")
 	fs.StringVar(&c.ModuleBaseURL, "module-base-url", "", "URL proxies fetch modules from (default: http://<monitor-address>/modules/)")
 	fs.BoolVar(&c.LocalModules, "local-modules", false, "proxies on this host read modules from the store directory instead of fetching them")

@@ -19,6 +19,12 @@ type Config struct {
 	DataDir string
 	// XDSAddr serves plaintext xDS; default "127.0.0.1:15010".
 	XDSAddr string
+	// SecureXDSAddr serves xDS and the CA over TLS (Istio's 15012), with a
+	// certificate from the mesh CA; empty disables it and the CA.
+	SecureXDSAddr string
+	// PluginCADir holds a plug-in CA (Istio's cacerts files); empty means a
+	// self-signed root kept in DataDir/ca.
+	PluginCADir string
 	// MonitorAddr serves metrics, debug, modules and the config API;
 	// default "127.0.0.1:15014".
 	MonitorAddr string

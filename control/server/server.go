@@ -34,6 +34,7 @@ type Server struct {
 	pols    *policies
 
 	xdsLis, monLis net.Listener
+	secure         *secure
 
 	mu          sync.Mutex
 	disconnects map[string]func()
@@ -70,11 +71,17 @@ func New(cfg Config) (*Server, error) {
 	s.reg = registry.New(registry.Options{GracePeriod: cfg.GracePeriod, Logger: cfg.Logger})
 	s.xds = xds.New(cfg.Logger, xds.Hooks{Connected: s.connected, Disconnected: s.disconnected})
 	s.metrics = newMetrics(s)
+	if err := s.openSecure(); err != nil {
+		return nil, err
+	}
 	if s.xdsLis, err = net.Listen("tcp", cfg.XDSAddr); err != nil {
 		return nil, fmt.Errorf("server: xds: %w", err)
 	}
 	if s.monLis, err = net.Listen("tcp", cfg.MonitorAddr); err != nil {
 		s.xdsLis.Close()
+		if s.secure != nil {
+			s.secure.lis.Close()
+		}
 		return nil, fmt.Errorf("server: monitor: %w", err)
 	}
 	if s.cfg.ModuleBaseURL == "" {
@@ -102,9 +109,16 @@ func (s *Server) MonitorAddr() string { return s.monLis.Addr().String() }
 func (s *Server) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	gs := grpc.NewServer(grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}))
-	xds.Register(gs, s.xds.GRPC(ctx))
+	ka := []grpc.ServerOption{grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true})}
+	gs := grpc.NewServer(ka...)
+	xdsSrv := s.xds.GRPC(ctx)
+	xds.Register(gs, xdsSrv)
+	var sgs *grpc.Server
+	if s.secure != nil {
+		sgs = s.secureServer(ka...)
+		xds.Register(sgs, xdsSrv)
+	}
 	hs := &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
 
 	var wg sync.WaitGroup
@@ -120,9 +134,12 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	run("config store", func() error { return s.store.Run(ctx) })
 	run("xds", func() error { return gs.Serve(s.xdsLis) })
+	if sgs != nil {
+		run("secure xds", func() error { return sgs.Serve(s.secure.lis) })
+	}
 	run("monitor", func() error { return hs.Serve(s.monLis) })
 	run("pusher", func() error { s.pushLoop(ctx); return nil })
-	s.log.Info("meshd serving", "xds", s.XDSAddr(), "monitor", s.MonitorAddr(), "config", s.cfg.ConfigDir)
+	s.log.Info("meshd serving", "xds", s.XDSAddr(), "secure-xds", s.SecureXDSAddr(), "monitor", s.MonitorAddr(), "config", s.cfg.ConfigDir)
 
 	var err error
 	select {
@@ -133,12 +150,18 @@ func (s *Server) Run(ctx context.Context) error {
 	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	_ = hs.Shutdown(shutdownCtx)
-	stopped := make(chan struct{})
-	go func() { gs.GracefulStop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-shutdownCtx.Done():
-		gs.Stop()
+	for _, g := range []*grpc.Server{gs, sgs} {
+		if g == nil {
+			continue
+		}
+		stopped := make(chan struct{})
+		go func() { g.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-shutdownCtx.Done():
+			g.Stop()
+			<-stopped
+		}
 	}
 	wg.Wait()
 	return err

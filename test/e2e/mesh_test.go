@@ -127,6 +127,7 @@ func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 	xdsPort, monPort := freePort(t), freePort(t)
 	args := append([]string{"--config-dir", m.cfgDir, "--data-dir", filepath.Join(m.dir, "data"),
 		"--xds-address", "127.0.0.1:" + itoa(xdsPort), "--monitor-address", "127.0.0.1:" + itoa(monPort),
+		"--secure-xds-address", "127.0.0.1:" + itoa(freePort(t)),
 		"--debounce", "20ms", "--max-debounce", "200ms", "--outbound-traffic-policy", "REGISTRY_ONLY"}, meshdArgs...)
 	start(t, "meshd", args...)
 	m.monitor = "http://127.0.0.1:" + itoa(monPort)

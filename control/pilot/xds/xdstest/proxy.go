@@ -2,6 +2,7 @@ package xdstest
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"sort"
 	"sync"
@@ -35,6 +36,7 @@ type Options struct {
 	Address string
 	Node    *corev3.Node
 	Delta   bool
+	TLS     *tls.Config // nil: plaintext
 	Logger  *slog.Logger
 	// Reject, when set, is asked about every update; a non-nil error NACKs it.
 	Reject func(typeURL string, res map[string]proto.Message) error
@@ -48,7 +50,7 @@ func Start(o Options) (*Proxy, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c, err := xdsclient.New(xdsclient.Config{Logger: log, Address: o.Address, Node: o.Node, Delta: o.Delta,
+	c, err := xdsclient.New(xdsclient.Config{Logger: log, Address: o.Address, Node: o.Node, Delta: o.Delta, TLS: o.TLS,
 		Handler: xdsclient.HandlerFunc(p.onUpdate), BackoffMin: 50 * time.Millisecond, BackoffMax: time.Second,
 		Types: []string{xdsclient.ClusterType, xdsclient.EndpointType, xdsclient.ListenerType, xdsclient.RouteType, xdsclient.ExtensionConfigType}})
 	if err != nil {
