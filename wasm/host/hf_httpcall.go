@@ -11,6 +11,9 @@ import (
 // DefaultHTTPCallTimeout applies when the guest passes timeout 0.
 const DefaultHTTPCallTimeout = 30 * time.Second
 
+// maxPendingHTTPCalls bounds an instance's outstanding http calls.
+const maxPendingHTTPCalls = 1024
+
 // ErrHTTPCallTimeout is the Err of a call the dispatcher did not answer in time.
 var ErrHTTPCallTimeout = errors.New("host: http call timed out")
 
@@ -59,6 +62,10 @@ func httpCallFuncs() []hostFunc {
 			if d == nil {
 				return abi.StatusBadArgument
 			}
+			if in.callsPending.Load() >= maxPendingHTTPCalls {
+				return abi.StatusInternalFailure
+			}
+			in.callsPending.Add(1)
 			in.nextCall++
 			id := in.nextCall
 			writeU32(in.mem, idPtr, id)
@@ -68,6 +75,7 @@ func httpCallFuncs() []hostFunc {
 				if fired.Swap(true) {
 					return
 				}
+				in.callsPending.Add(-1)
 				if t := timer.Load(); t != nil {
 					t.Stop()
 				}

@@ -55,7 +55,9 @@ type instance struct {
 	// proxy_on_foreign_function.
 	foreignArgs *[]byte
 	nextCall    uint32
-	log         *lineLog
+	// callsPending counts http calls not answered yet.
+	callsPending atomic.Int32
+	log          *lineLog
 
 	tasks     taskQueue
 	tick      atomic.Int64 // period in ns

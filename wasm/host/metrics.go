@@ -15,6 +15,9 @@ import (
 	"github.com/wasmesh/wasmesh/wasm/abi"
 )
 
+// maxMetrics bounds the number of metrics guests may define.
+const maxMetrics = 10000
+
 // histogramBuckets are the upper bounds of every histogram (Envoy's defaults).
 var histogramBuckets = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000}
 
@@ -52,6 +55,9 @@ func (m *Metrics) define(t abi.MetricType, name string) (uint32, abi.Status) {
 			return 0, abi.StatusBadArgument
 		}
 		return e.id, abi.StatusOK
+	}
+	if len(m.byID) >= maxMetrics {
+		return 0, abi.StatusInternalFailure
 	}
 	e := &metric{name: name, typ: t, id: uint32(len(m.byID) + 1)}
 	if t == abi.MetricHistogram {

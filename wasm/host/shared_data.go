@@ -11,15 +11,21 @@ import (
 type sharedData struct {
 	mu      sync.Mutex
 	vms     map[string]map[string]*sharedEntry
+	bytes   map[string]int // per VM: keys and values stored
 	nextCAS uint32
 }
+
+// maxSharedBytes bounds one VM's shared data (keys and values).
+const maxSharedBytes = 64 << 20
 
 type sharedEntry struct {
 	value []byte
 	cas   uint32
 }
 
-func newSharedData() *sharedData { return &sharedData{vms: map[string]map[string]*sharedEntry{}} }
+func newSharedData() *sharedData {
+	return &sharedData{vms: map[string]map[string]*sharedEntry{}, bytes: map[string]int{}}
+}
 
 func (d *sharedData) get(vm, key string) ([]byte, uint32, bool) {
 	d.mu.Lock()
@@ -44,6 +50,16 @@ func (d *sharedData) set(vm, key string, value []byte, cas uint32) abi.Status {
 	if ok && cas != 0 && cas != e.cas {
 		return abi.StatusCASMismatch
 	}
+	size := d.bytes[vm] + len(value)
+	if ok {
+		size -= len(e.value)
+	} else {
+		size += len(key)
+	}
+	if size > maxSharedBytes {
+		return abi.StatusInternalFailure
+	}
+	d.bytes[vm] = size
 	d.nextCAS++
 	if d.nextCAS == 0 {
 		d.nextCAS = 1

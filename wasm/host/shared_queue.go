@@ -8,8 +8,9 @@ import (
 
 // Bounds of one shared queue; enqueue beyond them fails.
 const (
-	maxQueueItems = 1 << 16
-	maxQueueBytes = 64 << 20
+	maxQueuesPerVM = 1024
+	maxQueueItems  = 1 << 16
+	maxQueueBytes  = 64 << 20
 )
 
 // sharedQueues are the process-wide queues, named per VM id. The queue's
@@ -33,7 +34,7 @@ func newSharedQueues() *sharedQueues {
 	return &sharedQueues{byName: map[string]map[string]uint32{}, byID: map[uint32]*sharedQueue{}}
 }
 
-func (q *sharedQueues) register(vm, name string, owner *instance) uint32 {
+func (q *sharedQueues) register(vm, name string, owner *instance) (uint32, abi.Status) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	names := q.byName[vm]
@@ -46,12 +47,15 @@ func (q *sharedQueues) register(vm, name string, owner *instance) uint32 {
 		if sq.owner == nil || sq.owner.dead.Load() {
 			sq.owner = owner
 		}
-		return id
+		return id, abi.StatusOK
+	}
+	if len(names) >= maxQueuesPerVM {
+		return 0, abi.StatusInternalFailure
 	}
 	q.next++
 	names[name] = q.next
 	q.byID[q.next] = &sharedQueue{owner: owner}
-	return q.next
+	return q.next, abi.StatusOK
 }
 
 func (q *sharedQueues) resolve(vm, name string) (uint32, bool) {
@@ -120,8 +124,11 @@ func queueFuncs() []hostFunc {
 			if !ok || !guestRange(in.mem.Size(), uint32(s[2]), 4) {
 				return abi.StatusInvalidMemoryAccess
 			}
-			writeU32(in.mem, uint32(s[2]), in.p.h.queues.register(in.p.cfg.VMID, name, in))
-			return abi.StatusOK
+			id, st := in.p.h.queues.register(in.p.cfg.VMID, name, in)
+			if st == abi.StatusOK {
+				writeU32(in.mem, uint32(s[2]), id)
+			}
+			return st
 		}},
 		{"proxy_resolve_shared_queue", i32s(5), func(in *instance, s []uint64) abi.Status {
 			vm, ok1 := readString(in.mem, uint32(s[0]), uint32(s[1]))
