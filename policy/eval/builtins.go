@@ -38,12 +38,7 @@ var builtins = map[string]builtinFunc{
 	"regex.split":   regexSplit,
 	"regex.replace": regexReplace,
 
-	"base64.encode":           base64Encode,
-	"base64.decode":           base64Decode,
-	"base64.is_valid":         base64IsValid,
-	"base64url.encode":        base64URLEncode,
 	"base64url.encode_no_pad": base64URLEncodeNoPad,
-	"base64url.decode":        base64URLDecode,
 	"hex.encode":              hexEncode,
 	"hex.decode":              hexDecode,
 	"urlquery.encode":         urlqueryEncode,
@@ -60,7 +55,8 @@ var builtins = map[string]builtinFunc{
 // SupportedBuiltins lists, sorted, the builtins this evaluator implements in
 // Go for policies compiled to Wasm. Builtins the Wasm target compiles
 // natively (arithmetic, comparisons, most strings, glob.match, regex.match,
-// json.marshal/unmarshal, net.cidr_contains, ...) are not listed: they need no host.
+// json.marshal/unmarshal, base64, net.cidr_contains, ...) are not listed:
+// they need no host.
 func SupportedBuiltins() []string {
 	names := make([]string, 0, len(builtins))
 	for n := range builtins {

@@ -26,27 +26,8 @@ func stringFunc(f func(string) (any, error)) builtinFunc {
 }
 
 var (
-	base64Encode = stringFunc(func(s string) (any, error) {
-		return base64.StdEncoding.EncodeToString([]byte(s)), nil
-	})
-	base64Decode = stringFunc(func(s string) (any, error) {
-		b, err := base64.StdEncoding.DecodeString(s)
-		return string(b), err
-	})
-	base64IsValid = stringFunc(func(s string) (any, error) {
-		_, err := base64.StdEncoding.DecodeString(s)
-		return err == nil, nil
-	})
-	base64URLEncode = stringFunc(func(s string) (any, error) {
-		return base64.URLEncoding.EncodeToString([]byte(s)), nil
-	})
 	base64URLEncodeNoPad = stringFunc(func(s string) (any, error) {
 		return base64.RawURLEncoding.EncodeToString([]byte(s)), nil
-	})
-	// base64URLDecode accepts padded and unpadded input, as OPA does.
-	base64URLDecode = stringFunc(func(s string) (any, error) {
-		b, err := decodeBase64URL(s)
-		return string(b), err
 	})
 	hexEncode = stringFunc(func(s string) (any, error) {
 		return hex.EncodeToString([]byte(s)), nil
@@ -75,6 +56,7 @@ var (
 	})
 )
 
+// decodeBase64URL accepts padded and unpadded input, as OPA does.
 func decodeBase64URL(s string) ([]byte, error) {
 	if len(s)%4 != 0 {
 		return base64.RawURLEncoding.DecodeString(s)

@@ -15,7 +15,7 @@
 // The builtins the Wasm target cannot compile natively are imported from the
 // host (opa_builtin0..4); SupportedBuiltins lists the ones implemented here
 // in Go (time, sprintf and string helpers, regex.find_n/split/replace,
-// base64/hex/urlquery, crypto hashes, io.jwt.decode, net.cidr_is_valid).
+// unpadded base64url, hex, urlquery, crypto hashes, io.jwt.decode, net.cidr_is_valid).
 // Load rejects a module needing anything else with UnsupportedBuiltinError.
 //
 // DecodeDecision turns a result set into a Decision: the policy may return
