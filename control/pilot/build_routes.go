@@ -49,6 +49,9 @@ func (b *builder) httpRoutes(vs *api.VirtualService, vsNS string, port uint32, g
 			}
 			continue
 		}
+		if len(h.Route) > 0 {
+			r.Hash = b.consistentHash(h.Route[0].Destination, vsNS, port)
+		}
 		if len(h.Match) == 0 {
 			out = append(out, r)
 			continue
@@ -112,4 +115,27 @@ func hasSubset(dr *api.DestinationRule, name string) bool {
 		}
 	}
 	return false
+}
+
+// consistentHash returns the consistent-hash settings of a destination's
+// traffic policy (subset and port level applied), if any.
+func (b *builder) consistentHash(d api.Destination, vsNS string, port uint32) *api.ConsistentHashLB {
+	host := b.ix.fqdn(d.Host, vsNS)
+	dr, _ := b.ix.destinationRule(host, b.node)
+	if dr == nil {
+		return nil
+	}
+	if d.Port != nil && d.Port.Number != 0 {
+		port = d.Port.Number
+	}
+	tp := mergePolicy(dr.TrafficPolicy, port)
+	for _, s := range dr.Subsets {
+		if s.Name == d.Subset && s.TrafficPolicy != nil {
+			tp = mergeInto(tp, mergePolicy(s.TrafficPolicy, port))
+		}
+	}
+	if tp == nil || tp.LoadBalancer == nil {
+		return nil
+	}
+	return tp.LoadBalancer.ConsistentHash
 }

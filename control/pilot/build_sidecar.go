@@ -177,7 +177,8 @@ func (b *builder) outboundRoutes(name string, port uint32, services []*registry.
 			vh.Routes = b.httpRoutes(vs, vsNS, sp.Number, "")
 		}
 		if len(vh.Routes) == 0 {
-			vh.Routes = []RouteIR{{Name: "default", Clusters: []WeightedCluster{{Cluster: ClusterName(Outbound, sp.Number, "", s.Hostname), Weight: 100}}}}
+			vh.Routes = []RouteIR{{Name: "default", Clusters: []WeightedCluster{{Cluster: ClusterName(Outbound, sp.Number, "", s.Hostname), Weight: 100}},
+				Hash: b.consistentHash(api.Destination{Host: s.Hostname, Port: &api.PortSelector{Number: sp.Number}}, s.Namespace, sp.Number)}}
 		}
 		rt.VHosts = append(rt.VHosts, vh)
 	}

@@ -215,6 +215,9 @@ func emitRouteAction(r *RouteIR, h *api.HTTPRoute) *routev3.RouteAction {
 			out.RegexRewrite = &matcherv3.RegexMatchAndSubstitute{Pattern: &matcherv3.RegexMatcher{Regex: rr.Match}, Substitution: rr.Rewrite}
 		}
 	}
+	if hp := hashPolicy(r.Hash); hp != nil {
+		out.HashPolicy = []*routev3.RouteAction_HashPolicy{hp}
+	}
 	for _, m := range r.Mirrors {
 		out.RequestMirrorPolicies = append(out.RequestMirrorPolicies, &routev3.RouteAction_RequestMirrorPolicy{Cluster: m.Cluster,
 			RuntimeFraction: &corev3.RuntimeFractionalPercent{DefaultValue: fraction(m.Percent)}})
@@ -272,4 +275,28 @@ func headerOps(ops *api.HeaderOperations) ([]*corev3.HeaderValueOption, []string
 	add(ops.Set, corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD)
 	add(ops.Add, corev3.HeaderValueOption_APPEND_IF_EXISTS_OR_ADD)
 	return out, append([]string(nil), ops.Remove...)
+}
+
+// hashPolicy is the route's consistent-hash key.
+func hashPolicy(h *api.ConsistentHashLB) *routev3.RouteAction_HashPolicy {
+	switch {
+	case h == nil:
+		return nil
+	case h.HTTPHeaderName != "":
+		return &routev3.RouteAction_HashPolicy{PolicySpecifier: &routev3.RouteAction_HashPolicy_Header_{
+			Header: &routev3.RouteAction_HashPolicy_Header{HeaderName: h.HTTPHeaderName}}}
+	case h.HTTPCookie != nil:
+		c := &routev3.RouteAction_HashPolicy_Cookie{Name: h.HTTPCookie.Name, Path: h.HTTPCookie.Path}
+		if h.HTTPCookie.TTL != nil {
+			c.Ttl = durationpb.New(h.HTTPCookie.TTL.Duration)
+		}
+		return &routev3.RouteAction_HashPolicy{PolicySpecifier: &routev3.RouteAction_HashPolicy_Cookie_{Cookie: c}}
+	case h.UseSourceIP:
+		return &routev3.RouteAction_HashPolicy{PolicySpecifier: &routev3.RouteAction_HashPolicy_ConnectionProperties_{
+			ConnectionProperties: &routev3.RouteAction_HashPolicy_ConnectionProperties{SourceIp: true}}}
+	case h.HTTPQueryParameterName != "":
+		return &routev3.RouteAction_HashPolicy{PolicySpecifier: &routev3.RouteAction_HashPolicy_QueryParameter_{
+			QueryParameter: &routev3.RouteAction_HashPolicy_QueryParameter{Name: h.HTTPQueryParameterName}}}
+	}
+	return nil
 }

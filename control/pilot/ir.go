@@ -132,6 +132,9 @@ type RouteIR struct {
 	Mirrors []MirrorIR `json:"mirrors,omitempty"`
 	// Direct answers with a fixed status (no route, blocked hosts).
 	Direct uint32 `json:"direct,omitempty"`
+	// Hash is the consistent-hash key of the destination's
+	// DestinationRule (ring hash clusters).
+	Hash *api.ConsistentHashLB `json:"hash,omitempty"`
 }
 
 // WeightedCluster is a route destination.
