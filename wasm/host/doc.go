@@ -10,23 +10,37 @@
 //	p, err := h.Load(ctx, host.PluginConfig{Name: "authz", RootID: "authz", VMID: "authz",
 //		Module: wasmBytes, SHA256: digest, Configuration: []byte(`{"mode":"enforce"}`)})
 //	if err != nil { ... } // *host.LoadError with a Reason
-//	s := p.NewHTTPStream(props, host.StreamCallbacks{Resume: resume, Close: closeStream})
+//	s := p.NewHTTPStream(props, host.StreamCallbacks{Resume: resume, Close: closeStream, LocalReply: reply})
 //	defer s.Done()
 //	hdrs := host.Headers{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/"}}
 //	r := s.OnRequestHeaders(&hdrs, true)
 //	switch {
-//	case r.Local != nil: // reply with r.Local, stop the filter chain
-//	case r.Action == abi.ActionPause: // wait for callbacks.Resume
+//	case r.Local != nil: // reply with r.Local, stop the filter chain (r.Err says if the plugin failed)
+//	case r.Action == abi.ActionPause: // wait for callbacks.Resume (or LocalReply / Close)
 //	default: // continue with the (possibly mutated) hdrs
 //	}
 //
-// Each plugin owns a pool of wazero instances. A stream stays on one instance
-// for its life and an instance serves one callback at a time. Guests run with a
-// memory limit and a deadline per callback; a trap or timeout fails the stream
-// per the plugin's FailStrategy (FailClose: a local 503; FailOpen: continue),
-// the instance is discarded and replaced with backoff, and other streams go on.
+// Each plugin owns a pool of wazero instances (PoolSize, default GOMAXPROCS).
+// A stream stays on one instance for its life; an instance serves one callback
+// at a time. Guests run with a memory limit (MemoryLimitPages) and a deadline
+// per callback (CallTimeout); a trap or timeout fails the stream per the
+// plugin's FailStrategy (FailClose: a local 503; FailOpen: continue), the
+// instance is discarded and replaced (at once, then with exponential backoff
+// while it keeps failing, logged), and other streams go on. Streams that were
+// on the failed instance get the fail-strategy result for their next callback.
 //
-// State shared across instances (shared data, shared queues) is keyed by VM id;
-// metrics are host-wide and written in the Prometheus text format by
-// Metrics.WritePrometheus.
+// Asynchronous guest work (proxy_on_tick, proxy_on_queue_ready,
+// proxy_on_http_call_response, proxy_on_foreign_function via
+// Plugin.NotifyForeign) runs on the instance's own goroutine, on the root
+// context (id 1). StreamCallbacks are called after the guest returned, never
+// while an instance is busy.
+//
+// The host answers plugin_name, plugin_root_id, plugin_vm_id, node.id and
+// node.metadata.<key> (also under xds.) itself; every other property comes
+// from the stream's Properties. Shared data and shared queues are keyed by VM
+// id across all plugins of the Host; metrics are host-wide and written in the
+// Prometheus text format by Metrics.WritePrometheus. gRPC host calls answer
+// UNIMPLEMENTED. WASI preview1 comes from wazero with no file system: stdout
+// and stderr go to the plugin's logger, the environment is PluginConfig.Env,
+// clocks and randomness are real, sleeps are bounded so deadlines hold.
 package host

@@ -111,10 +111,10 @@ func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) 
 	if outer {
 		i.deadline.Store(0)
 	}
-	if err == nil {
+	if err == nil && !i.timedOut.Load() {
 		return nil
 	}
-	if i.timedOut.Load() {
+	if i.timedOut.Load() { // also when the watchdog closed it as the call returned
 		return fmt.Errorf("%w (%s): %v", ErrTimeout, timeout, err)
 	}
 	var exit *sys.ExitError
