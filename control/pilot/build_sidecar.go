@@ -71,7 +71,9 @@ func (b *builder) egressListener(e api.IstioEgressListener, mode api.OutboundMod
 		b.addRoutes(rt)
 		l.Chains = []ChainIR{{Name: l.Name, HTTP: &HTTPChain{StatPrefix: "outbound_" + l.Name, RouteName: rt.Name, Filters: b.httpFilters(api.WorkloadModeClient, port, nil)}}}
 	} else {
-		l.Chains = []ChainIR{{Name: l.Name, TCPCluster: b.tcpTarget(services, port, mode, true)}}
+		c := ChainIR{Name: l.Name}
+		c.TCPCluster, c.TCPWeighted = b.tcpRoute(services, port, mode, true)
+		l.Chains = []ChainIR{c}
 	}
 	b.ir.Listeners = append(b.ir.Listeners, l)
 }
@@ -122,7 +124,9 @@ func (b *builder) virtualOutbound(services []*registry.Service, mode api.Outboun
 				RouteName: rt.Name, Filters: b.httpFilters(api.WorkloadModeClient, p, nil)}})
 			continue
 		}
-		l.Chains = append(l.Chains, ChainIR{Name: name, DestPort: p, TCPCluster: b.tcpTarget(services, p, mode, false)})
+		c := ChainIR{Name: name, DestPort: p}
+		c.TCPCluster, c.TCPWeighted = b.tcpRoute(services, p, mode, false)
+		l.Chains = append(l.Chains, c)
 	}
 	target := BlackHoleCluster
 	if mode == api.AllowAny {
@@ -224,6 +228,62 @@ func boundTo(gateways []string, vsNS, gateway string) bool {
 	}
 	for _, g := range gateways {
 		if g == gateway || vsNS+"/"+g == gateway {
+			return true
+		}
+	}
+	return false
+}
+
+// tcpRoute picks the target of an opaque TCP port: the VirtualService tcp
+// route of its service when one matches the port, else the service.
+func (b *builder) tcpRoute(services []*registry.Service, port uint32, mode api.OutboundMode, anyPort bool) (string, []WeightedCluster) {
+	target := b.tcpTarget(services, port, mode, anyPort)
+	for _, s := range services {
+		sp, ok := s.Port(port)
+		if !ok {
+			if !anyPort || len(s.Ports) == 0 || target != ClusterName(Outbound, s.Ports[0].Number, "", s.Hostname) {
+				continue
+			}
+			sp = s.Ports[0]
+		}
+		vs, vsNS := b.ix.virtualServiceFor(s.Hostname, b.node.Namespace, "")
+		if vs == nil {
+			return target, nil
+		}
+		for _, tr := range vs.TCP {
+			if !tcpMatches(tr.Match, sp.Number, b.node) {
+				continue
+			}
+			var out []WeightedCluster
+			for _, d := range tr.Route {
+				w := uint32(max(d.Weight, 0))
+				if len(tr.Route) == 1 {
+					w = 100
+				}
+				if w > 0 {
+					out = append(out, WeightedCluster{Cluster: b.destination(d.Destination, vsNS, sp.Number), Weight: w})
+				}
+			}
+			switch len(out) {
+			case 0:
+				continue
+			case 1:
+				return out[0].Cluster, nil
+			}
+			return "", out
+		}
+		return target, nil
+	}
+	return target, nil
+}
+
+func tcpMatches(ms []api.L4MatchAttributes, port uint32, n Node) bool {
+	if len(ms) == 0 {
+		return true
+	}
+	for _, m := range ms {
+		if (m.Port == 0 || m.Port == port) && selects(m.SourceLabels, n.Labels) &&
+			(m.SourceNamespace == "" || m.SourceNamespace == n.Namespace) && len(m.Gateways) == 0 {
 			return true
 		}
 	}

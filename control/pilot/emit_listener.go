@@ -70,8 +70,16 @@ func emitChain(c *ChainIR) *listenerv3.FilterChain {
 	case c.HTTP != nil:
 		out.Filters = []*listenerv3.Filter{{Name: NetworkHCM, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(emitHCM(c.HTTP))}}}
 	default:
-		out.Filters = []*listenerv3.Filter{{Name: NetworkTCPProxy, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(&tcpv3.TcpProxy{
-			StatPrefix: c.TCPCluster, ClusterSpecifier: &tcpv3.TcpProxy_Cluster{Cluster: c.TCPCluster}})}}}
+		tp := &tcpv3.TcpProxy{StatPrefix: c.TCPCluster, ClusterSpecifier: &tcpv3.TcpProxy_Cluster{Cluster: c.TCPCluster}}
+		if len(c.TCPWeighted) > 0 {
+			wc := &tcpv3.TcpProxy_WeightedCluster{}
+			for _, w := range c.TCPWeighted {
+				wc.Clusters = append(wc.Clusters, &tcpv3.TcpProxy_WeightedCluster_ClusterWeight{Name: w.Cluster, Weight: w.Weight})
+			}
+			tp.StatPrefix = c.Name
+			tp.ClusterSpecifier = &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}
+		}
+		out.Filters = []*listenerv3.Filter{{Name: NetworkTCPProxy, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(tp)}}}
 	}
 	return out
 }

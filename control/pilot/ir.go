@@ -57,8 +57,10 @@ type ChainIR struct {
 	TLS *ServerTLS `json:"tls,omitempty"`
 	// HTTP is set for an HTTP connection manager chain.
 	HTTP *HTTPChain `json:"http,omitempty"`
-	// TCPCluster is set for a tcp_proxy chain.
-	TCPCluster string `json:"tcpCluster,omitempty"`
+	// TCPCluster is set for a tcp_proxy chain; TCPWeighted splits it
+	// (VirtualService tcp routes) instead.
+	TCPCluster  string            `json:"tcpCluster,omitempty"`
+	TCPWeighted []WeightedCluster `json:"tcpWeighted,omitempty"`
 }
 
 // ServerTLS terminates TLS.
