@@ -55,6 +55,7 @@ type Engine struct {
 	compiled map[[32]byte]*compiledModule // shared by the policies loaded from the same bytes
 	closed   bool
 
+	loads    atomic.Uint64                          // generations of loaded policies
 	registry atomic.Pointer[map[string]*registered] // by name and by sha256; copy on write
 	regMu    sync.Mutex
 	names    map[string]*registered // by name only, under regMu
@@ -123,6 +124,7 @@ func (e *Engine) Load(ctx context.Context, wasm, data []byte) (*Policy, error) {
 		e:      e,
 		sha:    hex.EncodeToString(sum[:]),
 		sum:    sum,
+		gen:    e.loads.Add(1),
 		mod:    mod,
 		data:   append([]byte(nil), data...),
 		pool:   make(chan *instance, e.cfg.Instances),

@@ -3,6 +3,7 @@ package eval
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,8 +89,9 @@ func (e *Engine) decide(ctx context.Context, policy, entrypoint, input []byte) (
 func (e *Engine) decideWith(ctx context.Context, r *registered, entrypoint, input []byte) ([]byte, error) {
 	bp := keyBufs.Get().(*[]byte)
 	defer keyBufs.Put(bp)
-	key := append((*bp)[:0], r.p.sha...)
-	key = append(key, 0)
+	// The key starts with the policy's load generation: the same module
+	// loaded with other data is another policy.
+	key := binary.LittleEndian.AppendUint64((*bp)[:0], r.p.gen)
 	key = append(key, entrypoint...)
 	key = append(key, 0)
 	key, cacheable, err := r.keyer.AppendKey(key, input)

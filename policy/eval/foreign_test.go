@@ -201,3 +201,25 @@ func TestSwapUnderLoad(t *testing.T) {
 		t.Fatalf("decisions seen: %v", seen)
 	}
 }
+
+// TestDataChangeInvalidates: the same module loaded with new data and set
+// under the same name must not be answered from the old data's decisions.
+func TestDataChangeInvalidates(t *testing.T) {
+	ctx := context.Background()
+	src := "package mesh\n\ndecision := {\"allow\": input.user in data.users}\n"
+	e, p1, c := load(t, eval.Config{}, src, `{"users":["alice"]}`, "mesh/decision")
+	e.Set("users", p1, c.Fields)
+	call := e.ForeignFunc()
+	in := []byte(`{"policy":"users","entrypoint":"mesh/decision","input":{"user":"bob"}}`)
+	if out, err := call(ctx, in); err != nil || string(out) != `{"allow":false,"status":403}` {
+		t.Fatalf("before: %s, %v", out, err)
+	}
+	p2, err := e.Load(ctx, c.Wasm, []byte(`{"users":["alice","bob"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Set("users", p2, c.Fields)
+	if out, err := call(ctx, in); err != nil || string(out) != `{"allow":true}` {
+		t.Fatalf("after the data changed: %s, %v", out, err)
+	}
+}

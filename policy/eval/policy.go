@@ -20,6 +20,7 @@ type Policy struct {
 	e      *Engine
 	sha    string
 	sum    [32]byte
+	gen    uint64 // unique per Load: keys the policy's cached decisions
 	mod    wazero.CompiledModule
 	env    wazero.CompiledModule
 	data   []byte
