@@ -35,7 +35,8 @@
 //	{"allow":false,"status":403,"reason":"only the frontend may call /api"}
 //
 // Decisions go through a shared decision cache (policy/cache) keyed by the
-// policy digest, the entrypoint and the values of the referenced input
-// fields; Engine.CacheStats reports hits and misses. Decisions of policies
-// calling nondeterministic builtins (time.now_ns, ...) are not cached.
+// loaded policy (module and data), the entrypoint and the values of the
+// referenced input fields; Engine.CacheStats reports hits and misses.
+// Decisions of policies calling nondeterministic builtins (time.now_ns, ...)
+// are not cached.
 package eval
