@@ -27,9 +27,6 @@ func (b *builder) sidecar() {
 	services := b.ix.visibleServices(b.node, egress)
 	b.outboundClusters(services)
 	b.addCluster(ClusterIR{Name: BlackHoleCluster, Kind: ClusterStatic, Endpoints: []EndpointIR{}})
-	if mode == api.AllowAny {
-		b.addCluster(ClusterIR{Name: PassthroughCluster, Kind: ClusterOriginalDst, Endpoints: []EndpointIR{}})
-	}
 	catchAll := egress == nil
 	for _, e := range egress {
 		if e.Port == nil {
@@ -93,7 +90,7 @@ func (b *builder) tcpTarget(services []*registry.Service, port uint32, mode api.
 		return ClusterName(Outbound, services[0].Ports[0].Number, "", services[0].Hostname)
 	}
 	if mode == api.AllowAny {
-		return PassthroughCluster
+		return b.passthrough()
 	}
 	return BlackHoleCluster
 }
@@ -130,7 +127,7 @@ func (b *builder) virtualOutbound(services []*registry.Service, mode api.Outboun
 	}
 	target := BlackHoleCluster
 	if mode == api.AllowAny {
-		target = PassthroughCluster
+		target = b.passthrough()
 	}
 	l.Default = &ChainIR{Name: target, TCPCluster: target}
 	b.ir.Listeners = append(b.ir.Listeners, l)
@@ -188,7 +185,7 @@ func (b *builder) outboundRoutes(name string, port uint32, services []*registry.
 	}
 	if mode == api.AllowAny {
 		rt.VHosts = append(rt.VHosts, VHostIR{Name: "allow_any", Domains: []string{"*"},
-			Routes: []RouteIR{{Name: "allow_any", Clusters: []WeightedCluster{{Cluster: PassthroughCluster, Weight: 100}}}}})
+			Routes: []RouteIR{{Name: "allow_any", Clusters: []WeightedCluster{{Cluster: b.passthrough(), Weight: 100}}}}})
 	} else {
 		rt.VHosts = append(rt.VHosts, VHostIR{Name: "block_all", Domains: []string{"*"}, Routes: []RouteIR{{Name: "block_all", Direct: 502}}})
 	}
@@ -288,4 +285,11 @@ func tcpMatches(ms []api.L4MatchAttributes, port uint32, n Node) bool {
 		}
 	}
 	return false
+}
+
+// passthrough adds (once) and names Istio's PassthroughCluster: the
+// original destination of connections to hosts outside the registry.
+func (b *builder) passthrough() string {
+	b.addCluster(ClusterIR{Name: PassthroughCluster, Kind: ClusterOriginalDst, Endpoints: []EndpointIR{}})
+	return PassthroughCluster
 }
