@@ -462,3 +462,50 @@ func TestConfigureFalseIsLoadError(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestConformanceResumeReentersStream: the proxy may drive the stream from
+// inside Resume (called on the instance's goroutine after an http call).
+func TestConformanceResumeReentersStream(t *testing.T) {
+	_, p, _ := loadConformance(t, nil)
+	var s *HTTPStream
+	got := make(chan Result, 1)
+	s = p.NewHTTPStream(nil, StreamCallbacks{Resume: func(abi.StreamType) {
+		body := []byte("abc")
+		got <- s.OnRequestBody(&body, true)
+	}})
+	defer s.Done()
+	hd := Headers{{Key: "x-case", Value: "httpcall"}}
+	if r := s.OnRequestHeaders(&hd, false); r.Action != abi.ActionPause {
+		t.Fatalf("%+v", r)
+	}
+	select {
+	case r := <-got:
+		if r.Err != nil || r.Action != abi.ActionContinue {
+			t.Fatalf("body from Resume: %+v", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("deadlock: body callback from Resume did not return")
+	}
+}
+
+// TestTCPFailStrategy: a TCP stream on a failed guest gets the fail result
+// (Local set: close the connection; FailOpen: continue).
+func TestTCPFailStrategy(t *testing.T) {
+	for _, fail := range []FailStrategy{FailClose, FailOpen} {
+		_, p, _ := loadConformance(t, func(_ *Config, pc *PluginConfig) { pc.Fail = fail })
+		s := p.NewTCPStream(nil, StreamCallbacks{})
+		p.pool.slots[0].inst.mu.Lock()
+		p.pool.slots[0].inst.fail(errors.New("injected"))
+		p.pool.slots[0].inst.mu.Unlock()
+		r := s.OnNewConnection()
+		if !errors.Is(r.Err, ErrInstanceFailed) || (fail == FailClose) != (r.Local != nil) {
+			t.Fatalf("fail=%d: %+v", fail, r)
+		}
+		s.Done()
+		s2 := p.NewTCPStream(nil, StreamCallbacks{})
+		if r := s2.OnNewConnection(); r.Err != nil {
+			t.Fatalf("next connection: %+v", r)
+		}
+		s2.Done()
+	}
+}
