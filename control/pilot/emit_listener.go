@@ -34,9 +34,6 @@ func emitListener(l *ListenerIR) *listenerv3.Listener {
 		out.ListenerFilters = append(out.ListenerFilters, &listenerv3.ListenerFilter{Name: ListenerOrigDst,
 			ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&originaldstv3.OriginalDst{})}})
 	}
-	if l.NoBind {
-		out.BindToPort = wrapperspb.Bool(false)
-	}
 	peek := false
 	for i := range l.Chains {
 		c := &l.Chains[i]

@@ -45,9 +45,6 @@ func NewIndex(in Inputs) *Index {
 	return ix
 }
 
-// Mesh returns the mesh settings with defaults applied.
-func (ix *Index) Mesh() MeshConfig { return ix.mesh }
-
 func (ix *Index) configs(kind string) []*api.Config { return ix.byKind[kind] }
 
 // fqdn resolves a short host name written in namespace ns.

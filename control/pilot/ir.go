@@ -37,11 +37,8 @@ type ListenerIR struct {
 	Port           uint32    `json:"port"`
 	Direction      Direction `json:"direction"`
 	UseOriginalDst bool      `json:"useOriginalDst,omitempty"`
-	// BindToPort false: the listener only receives connections handed over
-	// by the capture listener (Istio's per-port listeners behind 15001).
-	NoBind  bool      `json:"noBind,omitempty"`
-	Chains  []ChainIR `json:"chains"`
-	Default *ChainIR  `json:"default,omitempty"`
+	Chains         []ChainIR `json:"chains"`
+	Default        *ChainIR  `json:"default,omitempty"`
 }
 
 // ChainIR is one filter chain.

@@ -66,22 +66,12 @@ func (s *Server) rebuild(why string, drain func()) {
 	in.Policies = s.pols.compile(snap)
 	idx := pilot.NewIndex(in)
 	s.mu.Lock()
-	s.index, s.snapVersion = idx, snap.Version()
+	s.snapVersion = snap.Version()
 	s.mu.Unlock()
 	st := s.xds.Push(idx)
 	d := time.Since(start)
 	s.metrics.observePush(why, d, st)
-	s.mu.Lock()
-	s.lastPush = time.Now()
-	s.mu.Unlock()
 	if st.Proxies > 0 || why != "start" {
 		s.log.Info("pushed", "reason", why, "config", snap.Version(), "proxies", st.Proxies, "changed", st.Pushed, "failed", st.Failed, "took", d)
 	}
-}
-
-// Index returns the index last pushed.
-func (s *Server) Index() *pilot.Index {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.index
 }

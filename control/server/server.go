@@ -38,8 +38,6 @@ type Server struct {
 
 	mu          sync.Mutex
 	disconnects map[string]func()
-	lastPush    time.Time
-	index       *pilot.Index
 	snapVersion string
 	regVersion  string // config version the registry has (push loop only)
 
