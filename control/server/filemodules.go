@@ -12,8 +12,10 @@ import (
 )
 
 // fileModules imports the modules of WasmPlugins with file:// URLs into
-// the module store, so that proxies fetch them from meshd by digest. Files
-// are read again only when their size or modification time changes.
+// the module store, so that proxies fetch them from meshd by digest, and
+// recognises plugins whose sha256 the store already holds (uploaded with
+// POST /modules). Files are read again only when their size or
+// modification time changes.
 type fileModules struct {
 	store *modules.Store
 	log   *slog.Logger
@@ -31,8 +33,8 @@ func newFileModules(s *modules.Store, log *slog.Logger) *fileModules {
 	return &fileModules{store: s, log: log, seen: map[string]fileStamp{}}
 }
 
-// resolve returns URL → sha256 for every file:// WasmPlugin URL it could
-// import; failures are logged and the plugin is left out by Pilot.
+// resolve returns URL → sha256 for every WasmPlugin module meshd holds;
+// failures are logged and the plugin is left out by Pilot.
 func (f *fileModules) resolve(cfgs []api.Config) map[string]string {
 	out := map[string]string{}
 	f.mu.Lock()
@@ -40,6 +42,10 @@ func (f *fileModules) resolve(cfgs []api.Config) map[string]string {
 	for _, c := range cfgs {
 		wp, ok := c.Spec.(*api.WasmPlugin)
 		if !ok {
+			continue
+		}
+		if sum, err := modules.ParseDigest(wp.SHA256); err == nil && f.store.Has(sum) {
+			out[wp.URL] = sum // uploaded to meshd (meshctl filter push): served from the store
 			continue
 		}
 		u, err := url.Parse(wp.URL)
