@@ -313,3 +313,37 @@ func TestShapesKeepPerAddressListeners(t *testing.T) {
 		}
 	}
 }
+
+// A change that only affects one namespace's proxies pushes only to them.
+func TestOnlyAffectedProxiesPushed(t *testing.T) {
+	h := start(t)
+	scoped := func(w1, w2 int32) *pilot.Index {
+		in := inputs(w1, w2)
+		// a second namespace whose proxies see only their own namespace
+		in.Configs = append(in.Configs, api.Config{Kind: api.KindSidecar, Metadata: api.ObjectMeta{Name: "default", Namespace: "other"},
+			Spec: &api.Sidecar{Egress: []api.IstioEgressListener{{Hosts: []string{"./*"}}}}})
+		return pilot.NewIndex(in)
+	}
+	h.srv.SetIndex(scoped(90, 10))
+	for _, ns := range []string{"default", "other"} {
+		md, _ := structpb.NewStruct(map[string]any{"NAMESPACE": ns})
+		p, err := xdstest.Start(xdstest.Options{Address: h.addr, Node: &corev3.Node{Id: "p-" + ns, Metadata: md}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+	}
+	waitSynced(t, h.srv, "p-default")
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		st := h.srv.Status()
+		if len(st) == 2 && st[1].ID == "p-other" && st[1].Synced && st[1].Types[resource.ListenerType] != nil && st[1].Types[resource.ListenerType].Acked != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("p-other never synced: %+v", st)
+		}
+	}
+	if st := h.srv.Push(scoped(10, 90)); st.Proxies != 2 || st.Pushed != 1 {
+		t.Errorf("push after a change in default only: %+v, want 2 proxies considered and 1 pushed", st)
+	}
+}
