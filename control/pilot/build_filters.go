@@ -93,6 +93,7 @@ func (b *builder) filters() {
 		b.ir.Filters = append(b.ir.Filters, f)
 	}
 	b.policyFilters()
+	b.authorizationPolicies()
 	sort.SliceStable(b.ir.Filters, func(i, j int) bool {
 		a, c := b.ir.Filters[i], b.ir.Filters[j]
 		if phaseRank(a.Phase) != phaseRank(c.Phase) {

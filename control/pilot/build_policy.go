@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/control/authz"
 )
 
 // policyFilters adds an AUTHZ-phase authz filter per Policy selecting the
@@ -77,4 +78,46 @@ func (b *builder) storedModule(sha string) (url, cluster string, ok bool) {
 	url = strings.TrimSuffix(b.ix.mesh.ModuleBaseURL, "/") + "/" + sha
 	cluster, ok = b.urlCluster("wasm", url)
 	return url, cluster, ok
+}
+
+// AuthorizationPoliciesFilter is the ECDS name of the filter enforcing the
+// AuthorizationPolicies of a workload.
+const AuthorizationPoliciesFilter = "wasmesh.authorization-policies"
+
+// authorizationPolicies enforces the AuthorizationPolicies selecting the
+// workload: they become one Rego module (control/authz), compiled by the
+// runner, evaluated by the authz filter in the AUTHZ phase.
+func (b *builder) authorizationPolicies() {
+	if b.node.Type != SidecarProxy {
+		return
+	}
+	named := authz.Select(b.ix.authz, b.ix.mesh.RootNamespace, b.node.Namespace, b.node.Labels)
+	if len(named) == 0 {
+		return
+	}
+	rego, problems := authz.Rego(named)
+	for _, p := range problems {
+		b.warn("%s", p.Error())
+	}
+	if b.ix.mesh.AuthzFilterSHA256 == "" || b.ix.in.CompileRego == nil {
+		b.warn("%d AuthorizationPolicies select this workload but meshd has no authz filter module (--authz-filter): not enforced", len(named))
+		return
+	}
+	compiled, err := b.ix.in.CompileRego(rego)
+	if err != nil {
+		b.warn("AuthorizationPolicies of this workload do not compile: %v", err)
+		return
+	}
+	url, cluster, ok := b.storedModule(b.ix.mesh.AuthzFilterSHA256)
+	if !ok {
+		return
+	}
+	policyURL, _, _ := b.storedModule(compiled.SHA256)
+	module := map[string]any{"url": policyURL, "sha256": compiled.SHA256}
+	if len(compiled.Fields) > 0 {
+		module["fields"] = json.RawMessage(compiled.Fields)
+	}
+	cfg := map[string]any{"policy": "authorization-policies/" + compiled.SHA256[:16], "entrypoint": authz.Entrypoint, "module": module}
+	b.ir.Filters = append(b.ir.Filters, WasmFilterIR{Name: AuthorizationPoliciesFilter, Phase: api.PhaseAuthz, Priority: -1000,
+		URL: url, SHA256: b.ix.mesh.AuthzFilterSHA256, Config: cfg, Cluster: cluster, Modes: []api.WorkloadMode{api.WorkloadModeServer}})
 }

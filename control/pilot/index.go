@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/control/authz"
 	"github.com/wasmesh/wasmesh/registry"
 )
 
@@ -16,6 +17,7 @@ type Index struct {
 	services map[string]*registry.Service // by hostname
 	hosts    []string                     // sorted service hostnames
 	byKind   map[string][]*api.Config     // sorted by namespace/name
+	authz    []authz.Named                // AuthorizationPolicies
 }
 
 // NewIndex indexes in. It does not modify in.
@@ -41,6 +43,9 @@ func NewIndex(in Inputs) *Index {
 			}
 			return a.Name < b.Name
 		})
+	}
+	for _, c := range ix.byKind[api.KindAuthorizationPolicy] {
+		ix.authz = append(ix.authz, authz.Named{Namespace: c.Metadata.Namespace, Name: c.Metadata.Name, Spec: c.Spec.(*api.AuthorizationPolicy)})
 	}
 	return ix
 }

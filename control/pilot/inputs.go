@@ -22,6 +22,10 @@ type Inputs struct {
 	// Policies are the compiled Policy configs by "namespace/name"; filled
 	// by the runner (Rego is compiled by meshd, stored by digest).
 	Policies map[string]CompiledPolicy
+	// CompileRego compiles the Rego that AuthorizationPolicies become for a
+	// workload (control/authz) and stores it; the runner caches by content.
+	// Nil: AuthorizationPolicies are not enforced (a warning).
+	CompileRego func(rego string) (CompiledPolicy, error)
 	// Credentials are TLS credentials by name (gateway credentialName),
 	// served to the proxies that reference them over SDS.
 	Credentials map[string]Credential

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/control/authz"
 	"github.com/wasmesh/wasmesh/control/config"
 	"github.com/wasmesh/wasmesh/control/modules"
 	"github.com/wasmesh/wasmesh/control/pilot"
@@ -99,4 +100,39 @@ func contentHash(req compile.Request) string {
 	b, _ := json.Marshal(req)
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// compileRego compiles generated Rego (the AuthorizationPolicies of a
+// workload, from control/authz) and stores it; results are cached by text.
+func (p *policies) compileRego(rego string) (pilot.CompiledPolicy, error) {
+	req := compile.Request{Modules: []compile.Module{{File: "authorization-policies.rego", Source: rego}}, Entrypoints: []string{authz.Entrypoint}}
+	h := contentHash(req)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cp, ok := p.cache[h]; ok {
+		return cp, nil
+	}
+	if err, failed := p.errs[h]; failed {
+		return pilot.CompiledPolicy{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pol, err := compile.Compile(ctx, req)
+	if err != nil {
+		p.errs[h] = err
+		p.log.Error("AuthorizationPolicies do not compile", "err", err)
+		return pilot.CompiledPolicy{}, err
+	}
+	sum, err := p.store.Put(bytes.NewReader(pol.Wasm), pol.SHA256)
+	if err != nil {
+		return pilot.CompiledPolicy{}, err
+	}
+	fields, err := json.Marshal(pol.Fields)
+	if err != nil {
+		return pilot.CompiledPolicy{}, err
+	}
+	cp := pilot.CompiledPolicy{SHA256: sum, Fields: fields, Data: pol.Data}
+	p.cache[h] = cp
+	p.log.Info("AuthorizationPolicies compiled", "sha256", sum)
+	return cp, nil
 }

@@ -97,3 +97,63 @@ spec:
 		t.Errorf("module store holds %v, want the authz filter and the compiled policy", list)
 	}
 }
+
+// AuthorizationPolicies are translated to Rego, compiled and pushed with
+// the authz filter to the workloads they select.
+func TestAuthorizationPolicyPushed(t *testing.T) {
+	dir := t.TempDir()
+	cfgDir := filepath.Join(dir, "config")
+	if err := os.Mkdir(cfgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	authzMod := filepath.Join(dir, "authz.wasm")
+	if err := os.WriteFile(authzMod, []byte("\x00asm\x01\x00\x00\x00authz"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{ConfigDir: cfgDir, XDSAddr: "127.0.0.1:0", MonitorAddr: "127.0.0.1:0", Debounce: 20 * time.Millisecond,
+		AuthzFilter: authzMod, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	p, err := xdstest.Start(xdstest.Options{Address: s.XDSAddr(), Node: proxyNode(t, "web-v1", "v1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	code, body := apply(t, "http://"+s.MonitorAddr(), `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: get-only, namespace: default}
+spec:
+  selector:
+    matchLabels: {app: web}
+  rules:
+  - to:
+    - operation:
+        methods: [GET]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web, namespace: default}
+spec:
+  ingress:
+  - port: {number: 15081, protocol: HTTP, name: http}
+    defaultEndpoint: 127.0.0.1:8080
+`)
+	if code != http.StatusOK && code != http.StatusCreated {
+		t.Fatalf("apply: %d %s", code, body)
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	if err := p.Wait(wctx, func(p *xdstest.Proxy) bool {
+		return p.Resources(resource.ExtensionConfigType)["wasmesh.authorization-policies"] != nil
+	}); err != nil {
+		t.Fatalf("authorization policy filter never arrived: %v", err)
+	}
+	if list, _ := s.modules.List(); len(list) != 2 {
+		t.Errorf("module store holds %v, want the authz filter and the compiled AuthorizationPolicies", list)
+	}
+}

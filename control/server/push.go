@@ -64,6 +64,7 @@ func (s *Server) rebuild(why string, drain func()) {
 	in := pilot.FromRegistry(cfgs, s.reg.View(), s.cfg.Mesh)
 	in.Modules = s.files.resolve(cfgs)
 	in.Policies = s.pols.compile(snap)
+	in.CompileRego = s.pols.compileRego
 	idx := pilot.NewIndex(in)
 	s.mu.Lock()
 	s.snapVersion = snap.Version()
