@@ -21,6 +21,7 @@ type mesh struct {
 	monitor    string // meshd monitoring base URL
 	egress     string // the client sidecar's outbound listener base URL
 	webInbound map[string]string
+	xds        string // meshd's plaintext xDS address
 	admin      map[string]string
 	client     *http.Client
 }
@@ -131,6 +132,7 @@ func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 		"--debounce", "20ms", "--max-debounce", "200ms", "--outbound-traffic-policy", "REGISTRY_ONLY"}, meshdArgs...)
 	start(t, "meshd", args...)
 	m.monitor = "http://127.0.0.1:" + itoa(monPort)
+	m.xds = "127.0.0.1:" + itoa(xdsPort)
 	waitHTTP(t, m.monitor+"/ready", 10*time.Second)
 
 	for _, p := range []struct {

@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestIngressGateway runs meshproxy as a gateway configured from a Gateway
+// and a VirtualService bound to it, in front of the mesh's web service.
+func TestIngressGateway(t *testing.T) {
+	m := startMesh(t)
+	gwPort, admin := freePort(t), freePort(t)
+	m.write("gateway.yaml", strings.ReplaceAll(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: GW_PORT, name: http, protocol: HTTP}
+    bind: 127.0.0.1
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge, namespace: default}
+spec:
+  hosts: [shop.example.com]
+  gateways: [edge]
+  http:
+  - match:
+    - uri: {prefix: /old}
+    route:
+    - destination: {host: web.mesh, subset: v1}
+  - route:
+    - destination: {host: web.mesh, subset: v2}
+`, "GW_PORT", itoa(gwPort)))
+	boot := filepath.Join(m.dir, "gateway.bootstrap.yaml")
+	if err := os.WriteFile(boot, []byte(`node:
+  id: router~127.0.0.1~ingress-1.default~default.svc.cluster.local
+  metadata:
+    NAMESPACE: default
+    LABELS: {istio: ingressgateway}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start(t, "meshproxy gateway", "--mode", "gateway", "--bootstrap", boot, "--xds-address", m.xds,
+		"--admin-port", itoa(admin), "--access-log=false", "--drain-time", "1s")
+	base := "http://127.0.0.1:" + itoa(gwPort)
+	get := func(host, path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Host = host
+		resp, err := m.client.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b := make([]byte, 64)
+		n, _ := resp.Body.Read(b)
+		return resp.StatusCode, string(b[:n])
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if code, body := get("shop.example.com", "/"); code == http.StatusOK && body == "v2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			code, body := get("shop.example.com", "/")
+			t.Fatalf("gateway never routed shop.example.com: %d %q", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for range 20 {
+		if code, body := get("shop.example.com", "/old/page"); code != http.StatusOK || body != "v1" {
+			t.Fatalf("/old/page: %d %q, want v1", code, body)
+		}
+		if code, body := get("shop.example.com", "/"); code != http.StatusOK || body != "v2" {
+			t.Fatalf("/: %d %q, want v2", code, body)
+		}
+	}
+	if code, _ := get("other.example.com", "/"); code != http.StatusNotFound {
+		t.Errorf("unknown host: %d, want 404", code)
+	}
+}
