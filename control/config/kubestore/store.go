@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sort"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/control/config"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,24 +24,52 @@ import (
 // FieldManager is the server-side apply field manager of Apply.
 const FieldManager = "meshd"
 
-// Store watches every config kind through the API server.
-type Store struct {
-	dyn dynamic.Interface
-	log *slog.Logger
-
-	mu      sync.RWMutex
-	configs map[api.Key]api.Config
-	subs    map[chan struct{}]struct{}
-	synced  chan struct{}
+// Options tune a Store.
+type Options struct {
+	// Timeout bounds each API call of Apply and Delete, and how long Apply
+	// waits to see its write in the store; 30s when zero.
+	Timeout time.Duration
 }
 
-// New returns a store using the API server of cfg. Call Run to start it.
-func New(cfg *rest.Config, log *slog.Logger) (*Store, error) {
+// Store serves the config resources of a cluster with the interface of
+// dirstore.Store: Current, Status, Subscribe, Apply, Delete, Run.
+type Store struct {
+	dyn     dynamic.Interface
+	log     *slog.Logger
+	timeout time.Duration
+
+	mu      sync.Mutex
+	objects map[api.Key]object // the last valid version of every resource
+	current *config.Snapshot
+	status  config.Status
+	subs    map[chan *config.Snapshot]struct{}
+	synced  chan struct{}
+	isSync  bool
+}
+
+// object is a decoded resource and the API server's resourceVersion of it.
+type object struct {
+	cfg api.Config
+	rv  string
+}
+
+// New returns a store using the API server of cfg. Call Run to start it;
+// until it has synced, Current is empty.
+func New(cfg *rest.Config, log *slog.Logger, opts Options) (*Store, error) {
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubestore: %w", err)
 	}
-	return &Store{dyn: dyn, log: log, configs: map[api.Key]api.Config{}, subs: map[chan struct{}]struct{}{}, synced: make(chan struct{})}, nil
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	empty, _ := config.NewSnapshot(nil, nil)
+	return &Store{
+		dyn: dyn, log: log, timeout: opts.Timeout,
+		objects: map[api.Key]object{}, current: empty,
+		status: config.Status{Version: empty.Version(), LoadedAt: time.Now()},
+		subs:   map[chan *config.Snapshot]struct{}{}, synced: make(chan struct{}),
+	}, nil
 }
 
 // Resource returns the API resource of a kind in its canonical version.
@@ -47,8 +77,8 @@ func Resource(k api.KindInfo) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: k.GVK.Group, Version: k.GVK.Version, Resource: k.Plural}
 }
 
-// Run watches every kind until ctx ends. Synced is closed once every
-// informer has listed its kind.
+// Run watches every kind until ctx ends. Synced is closed, and the first
+// snapshot published, once every informer has listed its kind.
 func (s *Store) Run(ctx context.Context) error {
 	f := dynamicinformer.NewDynamicSharedInformerFactory(s.dyn, 0)
 	var syncs []cache.InformerSynced
@@ -68,8 +98,11 @@ func (s *Store) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), syncs...) {
 		return fmt.Errorf("kubestore: informers did not sync: %w", ctx.Err())
 	}
+	s.mu.Lock()
+	s.isSync = true
+	s.publishLocked()
+	s.mu.Unlock()
 	close(s.synced)
-	s.notify()
 	<-ctx.Done()
 	return nil
 }
@@ -77,25 +110,57 @@ func (s *Store) Run(ctx context.Context) error {
 // Synced is closed when the first full list of every kind is in the store.
 func (s *Store) Synced() <-chan struct{} { return s.synced }
 
+// Current returns the snapshot in use.
+func (s *Store) Current() *config.Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current
+}
+
+// Status returns the state of the store; Err is the problem of the last
+// invalid resource seen (its last valid version, if any, stays in use).
+func (s *Store) Status() config.Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+// Subscribe returns a channel receiving every new snapshot (only the latest
+// one is kept when the reader is slow) and a function that ends the
+// subscription.
+func (s *Store) Subscribe() (<-chan *config.Snapshot, func()) {
+	ch := make(chan *config.Snapshot, 1)
+	s.mu.Lock()
+	s.subs[ch] = struct{}{}
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		delete(s.subs, ch)
+		s.mu.Unlock()
+	}
+}
+
 func (s *Store) upsert(obj any) {
 	u, ok := obj.(*unstructured.Unstructured)
 	if !ok {
 		return
 	}
 	raw, err := u.MarshalJSON()
-	if err != nil {
-		s.log.Warn("kubestore: cannot encode object", "kind", u.GetKind(), "namespace", u.GetNamespace(), "name", u.GetName(), "err", err)
-		return
+	if err == nil {
+		var c api.Config
+		if c, err = Decode(raw); err == nil {
+			s.mu.Lock()
+			s.objects[c.Key()] = object{cfg: c, rv: u.GetResourceVersion()}
+			s.publishLocked()
+			s.mu.Unlock()
+			return
+		}
 	}
-	c, err := Decode(raw)
-	if err != nil {
-		s.log.Warn("kubestore: invalid config ignored, last valid version kept", "kind", u.GetKind(), "namespace", u.GetNamespace(), "name", u.GetName(), "err", err)
-		return
-	}
+	key := u.GetKind() + " " + u.GetNamespace() + "/" + u.GetName()
+	s.log.Warn("kubestore: invalid config ignored, last valid version kept", "config", key, "err", err)
 	s.mu.Lock()
-	s.configs[c.Key()] = c
+	s.status.Err, s.status.ErrAt = fmt.Errorf("kubestore: %s: %w", key, err), time.Now()
 	s.mu.Unlock()
-	s.notify()
 }
 
 func (s *Store) remove(obj any) {
@@ -107,73 +172,47 @@ func (s *Store) remove(obj any) {
 		return
 	}
 	s.mu.Lock()
-	delete(s.configs, api.Key{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()})
+	delete(s.objects, api.Key{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()})
+	s.publishLocked()
 	s.mu.Unlock()
-	s.notify()
 }
 
-// Configs returns every valid config, sorted by kind, namespace and name.
-// The configs are shared: do not modify them.
-func (s *Store) Configs() []api.Config {
-	s.mu.RLock()
-	out := make([]api.Config, 0, len(s.configs))
-	for _, c := range s.configs {
-		out = append(out, c)
+// publishLocked builds a snapshot of the valid objects and hands it to the
+// subscribers. Before the informers synced, nothing is published.
+func (s *Store) publishLocked() {
+	if !s.isSync {
+		return
 	}
-	s.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Key(), out[j].Key()
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
-	})
-	return out
-}
-
-// Get returns one config.
-func (s *Store) Get(k api.Key) (api.Config, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c, ok := s.configs[k]
-	return c, ok
-}
-
-// Subscribe returns a channel that receives a value after every change
-// (changes in a burst coalesce into one), and a function ending the
-// subscription. Read Configs after each receive.
-func (s *Store) Subscribe() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	s.mu.Lock()
-	s.subs[ch] = struct{}{}
-	s.mu.Unlock()
-	return ch, func() {
-		s.mu.Lock()
-		delete(s.subs, ch)
-		s.mu.Unlock()
+	entries := make([]config.Entry, 0, len(s.objects))
+	for _, o := range s.objects {
+		entries = append(entries, config.Entry{Config: o.cfg})
 	}
-}
-
-func (s *Store) notify() {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	snap, err := config.NewSnapshot(entries, nil)
+	if err != nil { // cannot happen: keys are unique and specs decoded by kind
+		s.log.Error("kubestore: snapshot", "err", err)
+		return
+	}
+	if snap.Version() == s.current.Version() {
+		return
+	}
+	s.current = snap
+	s.status = config.Status{Version: snap.Version(), Configs: snap.Len(), LoadedAt: time.Now(), Err: s.status.Err, ErrAt: s.status.ErrAt}
 	for ch := range s.subs {
 		select {
-		case ch <- struct{}{}:
+		case <-ch:
 		default:
 		}
+		ch <- snap
 	}
 }
 
-// Apply validates c like the webhook does and writes it with server-side
-// apply, creating or replacing the resource.
-func (s *Store) Apply(ctx context.Context, c api.Config) error {
+// Apply validates c as the webhook does and writes it with server-side
+// apply, creating or replacing the resource; then it waits until the store
+// has seen the write and returns the stored config.
+func (s *Store) Apply(c api.Config) (api.Config, error) {
 	k, ok := api.LookupKind(c.Kind)
 	if !ok {
-		return fmt.Errorf("kubestore: unknown kind %q", c.Kind)
+		return api.Config{}, fmt.Errorf("kubestore: unknown kind %q", c.Kind)
 	}
 	if c.Metadata.Namespace == "" {
 		c.Metadata.Namespace = "default"
@@ -182,43 +221,67 @@ func (s *Store) Apply(ctx context.Context, c api.Config) error {
 	c.APIVersion = k.GVK.APIVersion()
 	raw, err := json.Marshal(c)
 	if err != nil {
-		return fmt.Errorf("kubestore: %w", err)
+		return api.Config{}, fmt.Errorf("kubestore: %w", err)
 	}
 	if _, err := Decode(raw); err != nil {
-		return err
+		return api.Config{}, err
 	}
 	u := &unstructured.Unstructured{}
 	if err := u.UnmarshalJSON(raw); err != nil {
-		return fmt.Errorf("kubestore: %w", err)
+		return api.Config{}, fmt.Errorf("kubestore: %w", err)
 	}
-	_, err = s.dyn.Resource(Resource(k)).Namespace(c.Metadata.Namespace).Apply(ctx, c.Metadata.Name, u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	out, err := s.dyn.Resource(Resource(k)).Namespace(c.Metadata.Namespace).Apply(ctx, c.Metadata.Name, u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
 	if err != nil {
-		return fmt.Errorf("kubestore: apply %s: %w", c.Key(), err)
+		return api.Config{}, fmt.Errorf("kubestore: apply %s: %w", c.Key(), err)
 	}
-	return nil
+	return s.await(ctx, c.Key(), out.GetResourceVersion())
 }
 
-// Delete removes a config; deleting one that does not exist is not an error.
-func (s *Store) Delete(ctx context.Context, key api.Key) error {
-	k, ok := api.LookupKind(key.Kind)
-	if !ok {
-		return fmt.Errorf("kubestore: unknown kind %q", key.Kind)
+// await waits until the store holds key at resourceVersion rv or newer.
+func (s *Store) await(ctx context.Context, key api.Key, rv string) (api.Config, error) {
+	want, _ := strconv.ParseUint(rv, 10, 64)
+	ch, stop := s.Subscribe()
+	defer stop()
+	// A write that changes nothing wasmesh uses publishes no snapshot: poll too.
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		o, ok := s.objects[key]
+		s.mu.Unlock()
+		if ok {
+			if have, _ := strconv.ParseUint(o.rv, 10, 64); o.rv == rv || have >= want {
+				if c, found := s.Current().Get(key.Kind, key.Namespace, key.Name); found {
+					return c, nil
+				}
+			}
+		}
+		select {
+		case <-ch:
+		case <-tick.C:
+		case <-ctx.Done():
+			return api.Config{}, fmt.Errorf("kubestore: %s written but not seen by the store yet: %w", key, ctx.Err())
+		}
 	}
-	err := s.dyn.Resource(Resource(k)).Namespace(key.Namespace).Delete(ctx, key.Name, metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
+}
+
+// Delete removes a config; config.ErrNotFound when there is none.
+func (s *Store) Delete(kind, namespace, name string) error {
+	k, ok := api.LookupKind(kind)
+	if !ok {
+		return fmt.Errorf("kubestore: unknown kind %q", kind)
+	}
+	key := api.Key{Kind: kind, Namespace: namespace, Name: name}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	err := s.dyn.Resource(Resource(k)).Namespace(namespace).Delete(ctx, name, metav1.DeleteOptions{})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("%w: %s", config.ErrNotFound, key)
+	}
+	if err != nil {
 		return fmt.Errorf("kubestore: delete %s: %w", key, err)
 	}
 	return nil
-}
-
-// List returns the valid configs of one kind, sorted by namespace and name
-// (registry.ConfigSource).
-func (s *Store) List(kind string) []api.Config {
-	var out []api.Config
-	for _, c := range s.Configs() {
-		if c.Kind == kind {
-			out = append(out, c)
-		}
-	}
-	return out
 }

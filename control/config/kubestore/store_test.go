@@ -2,6 +2,7 @@ package kubestore_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmesh/wasmesh/control/api"
+	"github.com/wasmesh/wasmesh/control/config"
 	"github.com/wasmesh/wasmesh/control/config/kubestore"
 	"github.com/wasmesh/wasmesh/control/kube"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
@@ -41,17 +43,17 @@ func installCRDs(t *testing.T, c *kubetest.Cluster) {
 	}
 }
 
-// waitFor waits until cond holds on the store's configs, re-checking after every change.
-func waitFor(t *testing.T, s *kubestore.Store, what string, cond func([]api.Config) bool) {
+// waitFor waits until cond holds on the store's snapshot, re-checking after every new one.
+func waitFor(t *testing.T, s *kubestore.Store, what string, cond func(*config.Snapshot) bool) {
 	t.Helper()
 	ch, cancel := s.Subscribe()
 	defer cancel()
 	deadline := time.After(30 * time.Second)
-	for !cond(s.Configs()) {
+	for !cond(s.Current()) {
 		select {
 		case <-ch:
 		case <-deadline:
-			t.Fatalf("timed out waiting for %s; configs: %+v", what, s.Configs())
+			t.Fatalf("timed out waiting for %s; configs: %+v", what, s.Current().All())
 		}
 	}
 }
@@ -60,7 +62,7 @@ func TestStoreFollowsTheAPIServer(t *testing.T) {
 	c := kubetest.Get(t)
 	installCRDs(t, c)
 	ns := c.Namespace(t, "store", nil)
-	s, err := kubestore.New(c.Config, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := kubestore.New(c.Config, slog.New(slog.NewTextHandler(io.Discard, nil)), kubestore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,24 +81,26 @@ func TestStoreFollowsTheAPIServer(t *testing.T) {
 		t.Fatal("store did not sync")
 	}
 
-	// Apply through the store.
+	// Apply through the store: read-your-writes.
 	vs, _ := api.NewConfig(api.KindVirtualService, ns, "reviews")
 	vs.Spec.(*api.VirtualService).Hosts = []string{"reviews"}
 	vs.Spec.(*api.VirtualService).HTTP = []api.HTTPRoute{{Route: []api.HTTPRouteDestination{{Destination: api.Destination{Host: "reviews", Subset: "v1"}}}}}
-	if err := s.Apply(ctx, vs); err != nil {
+	stored, err := s.Apply(vs)
+	if err != nil {
 		t.Fatal(err)
 	}
-	key := vs.Key()
-	waitFor(t, s, "the applied VirtualService", func([]api.Config) bool {
-		got, ok := s.Get(key)
-		return ok && got.Spec.(*api.VirtualService).HTTP[0].Route[0].Destination.Subset == "v1"
-	})
+	if got, ok := s.Current().Get(api.KindVirtualService, ns, "reviews"); !ok || got.Spec.(*api.VirtualService).HTTP[0].Route[0].Destination.Subset != "v1" || got.Metadata.ResourceVersion != stored.Metadata.ResourceVersion {
+		t.Fatalf("after Apply, Current has %+v (%v)", got, ok)
+	}
+	if _, err := s.Apply(vs); err != nil {
+		t.Fatalf("applying the same config again: %v", err)
+	}
 
 	// An invalid config is refused by Apply, before the API server.
 	bad := vs
 	bad.Spec = &api.VirtualService{Hosts: []string{"reviews"}, HTTP: []api.HTTPRoute{{Route: []api.HTTPRouteDestination{{Destination: api.Destination{Host: "reviews"}, Weight: 140}}}}}
-	if err := s.Apply(ctx, bad); err == nil {
-		t.Fatal("Apply accepted weight 140")
+	if _, err := s.Apply(bad); !errors.Is(err, config.ErrInvalid) {
+		t.Fatalf("Apply of weight 140: %v, want config.ErrInvalid", err)
 	}
 
 	// Written by someone else in an alias version, then updated invalidly
@@ -115,28 +119,34 @@ func TestStoreFollowsTheAPIServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	drKey := api.Key{Kind: api.KindDestinationRule, Namespace: ns, Name: "reviews"}
-	waitFor(t, s, "the DestinationRule", func([]api.Config) bool { _, ok := s.Get(drKey); return ok })
+	waitFor(t, s, "the DestinationRule", func(snap *config.Snapshot) bool {
+		_, ok := snap.Get(api.KindDestinationRule, ns, "reviews")
+		return ok
+	})
 	unstructured.SetNestedField(created.Object, "", "spec", "host")
 	if _, err := drs.Update(ctx, created, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	vs2 := vs
-	vs2.Metadata.Name = "marker"
-	if err := s.Apply(ctx, vs2); err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for s.Status().Err == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
 	}
-	waitFor(t, s, "the marker", func([]api.Config) bool { _, ok := s.Get(vs2.Key()); return ok })
-	if got, _ := s.Get(drKey); got.Spec.(*api.DestinationRule).Host != "reviews" {
+	if s.Status().Err == nil {
+		t.Fatal("the invalid update did not show in Status().Err")
+	}
+	if got, _ := s.Current().Get(api.KindDestinationRule, ns, "reviews"); got.Spec.(*api.DestinationRule).Host != "reviews" {
 		t.Fatalf("invalid update replaced the last valid DestinationRule: %+v", got.Spec)
 	}
 
 	// Delete.
-	if err := s.Delete(ctx, key); err != nil {
+	if err := s.Delete(api.KindVirtualService, ns, "reviews"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, s, "the deletion", func([]api.Config) bool { _, ok := s.Get(key); return !ok })
-	if err := s.Delete(ctx, key); err != nil {
-		t.Fatalf("deleting again: %v", err)
+	waitFor(t, s, "the deletion", func(snap *config.Snapshot) bool {
+		_, ok := snap.Get(api.KindVirtualService, ns, "reviews")
+		return !ok
+	})
+	if err := s.Delete(api.KindVirtualService, ns, "reviews"); !errors.Is(err, config.ErrNotFound) {
+		t.Fatalf("deleting again: %v, want config.ErrNotFound", err)
 	}
 }
