@@ -195,7 +195,7 @@ func (b *builder) outboundRoutes(name string, port uint32, services []*registry.
 // virtualServiceFor returns the first VirtualService (namespace/name order)
 // visible from ns that covers host and is bound to gateway ("" = mesh).
 func (ix *Index) virtualServiceFor(host, ns, gateway string) (*api.VirtualService, string) {
-	for _, c := range ix.configs(api.KindVirtualService) {
+	for _, c := range ix.candidates(ix.vsByHost, host) {
 		vs := c.Spec.(*api.VirtualService)
 		if !exported(vs.ExportTo, c.Metadata.Namespace, ns) || !boundTo(vs.Gateways, c.Metadata.Namespace, gateway) {
 			continue

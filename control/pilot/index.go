@@ -18,6 +18,9 @@ type Index struct {
 	hosts    []string                     // sorted service hostnames
 	byKind   map[string][]*api.Config     // sorted by namespace/name
 	authz    []authz.Named                // AuthorizationPolicies
+	// DestinationRules and VirtualServices by fully qualified host; those
+	// with wildcard hosts are in the "*" lists. Both keep config order.
+	drByHost, vsByHost map[string][]*api.Config
 }
 
 // NewIndex indexes in. It does not modify in.
@@ -43,6 +46,27 @@ func NewIndex(in Inputs) *Index {
 			}
 			return a.Name < b.Name
 		})
+	}
+	ix.drByHost, ix.vsByHost = map[string][]*api.Config{}, map[string][]*api.Config{}
+	for _, c := range ix.byKind[api.KindDestinationRule] {
+		h := ix.fqdn(c.Spec.(*api.DestinationRule).Host, c.Metadata.Namespace)
+		if strings.HasPrefix(h, "*") {
+			h = "*"
+		}
+		ix.drByHost[h] = append(ix.drByHost[h], c)
+	}
+	for _, c := range ix.byKind[api.KindVirtualService] {
+		seen := map[string]bool{}
+		for _, host := range c.Spec.(*api.VirtualService).Hosts {
+			h := ix.fqdn(host, c.Metadata.Namespace)
+			if strings.HasPrefix(h, "*") {
+				h = "*"
+			}
+			if !seen[h] {
+				seen[h] = true
+				ix.vsByHost[h] = append(ix.vsByHost[h], c)
+			}
+		}
 	}
 	for _, c := range ix.byKind[api.KindAuthorizationPolicy] {
 		ix.authz = append(ix.authz, authz.Named{Namespace: c.Metadata.Namespace, Name: c.Metadata.Name, Spec: c.Spec.(*api.AuthorizationPolicy)})
@@ -170,7 +194,7 @@ func (ix *Index) destinationRule(host string, n Node) (*api.DestinationRule, str
 		}
 		return 1
 	}
-	for _, c := range ix.configs(api.KindDestinationRule) {
+	for _, c := range ix.candidates(ix.drByHost, host) {
 		dr := c.Spec.(*api.DestinationRule)
 		if ix.fqdn(dr.Host, c.Metadata.Namespace) != host && !hostMatches(ix.fqdn(dr.Host, c.Metadata.Namespace), host) {
 			continue
@@ -194,4 +218,35 @@ func (ix *Index) destinationRule(host string, n Node) (*api.DestinationRule, str
 // endpoints returns the endpoints of a service port.
 func (ix *Index) endpoints(host string, port uint32) []registry.Endpoint {
 	return ix.in.Endpoints[EndpointKey{host, port}]
+}
+
+// candidates lists the configs indexed under host and under wildcards, in
+// config order.
+func (ix *Index) candidates(byHost map[string][]*api.Config, host string) []*api.Config {
+	exact, wild := byHost[host], byHost["*"]
+	if len(wild) == 0 {
+		return exact
+	}
+	if len(exact) == 0 {
+		return wild
+	}
+	out := make([]*api.Config, 0, len(exact)+len(wild))
+	i, j := 0, 0
+	for i < len(exact) || j < len(wild) {
+		if j == len(wild) || (i < len(exact) && configLess(exact[i], wild[j])) {
+			out = append(out, exact[i])
+			i++
+		} else {
+			out = append(out, wild[j])
+			j++
+		}
+	}
+	return out
+}
+
+func configLess(a, b *api.Config) bool {
+	if a.Metadata.Namespace != b.Metadata.Namespace {
+		return a.Metadata.Namespace < b.Metadata.Namespace
+	}
+	return a.Metadata.Name < b.Metadata.Name
 }
