@@ -96,6 +96,17 @@ func TestWebhooksAgainstAPIServer(t *testing.T) {
 		objs = append(objs, u)
 	}
 	applyAll(t, c, objs...)
+	t.Cleanup(func() {
+		// The webhook server stops with this test: remove its configurations
+		// so later tests in this cluster are not refused.
+		a, err := NewApplier(c.Config)
+		if err == nil {
+			err = a.Delete(context.Background(), objs[len(objs)-2:])
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	})
 
 	t.Run("kubectl apply of bad config fails with meshd's message", func(t *testing.T) {
 		ns := c.Namespace(t, "cfg", nil)
