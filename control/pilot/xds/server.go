@@ -38,7 +38,8 @@ type Server struct {
 	log   *slog.Logger
 	cache cachev3.SnapshotCache
 	hooks Hooks
-	index atomic.Pointer[pilot.Index]
+	index atomic.Pointer[indexGen]
+	gen   atomic.Uint64
 
 	mu      sync.Mutex
 	streams map[streamKey]string // stream → node id
@@ -47,7 +48,19 @@ type Server struct {
 	pushes, skipped, failures atomic.Int64
 }
 
+// indexGen is an index with its generation: a proxy never goes back to
+// an older one.
+type indexGen struct {
+	idx *pilot.Index
+	gen uint64
+}
+
 type proxyState struct {
+	// pushMu serialises the updates of one proxy; applied is the
+	// generation of the index its snapshot came from.
+	pushMu  sync.Mutex
+	applied uint64
+
 	node      pilot.Node
 	connected time.Time
 	streams   int
@@ -97,7 +110,7 @@ type PushStats struct {
 // the changed types get a new version. Proxies of the same shape (same
 // namespace, labels, ports, addresses: replicas) share one translation.
 func (s *Server) Push(idx *pilot.Index) PushStats {
-	s.index.Store(idx)
+	ig := s.setIndex(idx)
 	s.mu.Lock()
 	ids := make([]string, 0, len(s.proxies))
 	for id := range s.proxies {
@@ -114,7 +127,7 @@ func (s *Server) Push(idx *pilot.Index) PushStats {
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				pushed, err := s.update(id, idx, shapes)
+				pushed, err := s.update(id, ig, shapes)
 				mu.Lock()
 				st.Proxies++
 				if pushed {
@@ -203,7 +216,13 @@ func generate(idx *pilot.Index, n pilot.Node) *generated {
 
 // SetIndex sets the index used for proxies that connect later without
 // pushing to the connected ones.
-func (s *Server) SetIndex(idx *pilot.Index) { s.index.Store(idx) }
+func (s *Server) SetIndex(idx *pilot.Index) { s.setIndex(idx) }
+
+func (s *Server) setIndex(idx *pilot.Index) *indexGen {
+	ig := &indexGen{idx: idx, gen: s.gen.Add(1)}
+	s.index.Store(ig)
+	return ig
+}
 
 // Stats returns totals since start: snapshots pushed, unchanged proxies
 // skipped, translation failures.
@@ -213,16 +232,23 @@ func (s *Server) Stats() (pushes, skipped, failures int64) {
 
 // update regenerates one proxy (through shapes when not nil) and sets its
 // snapshot if anything changed.
-func (s *Server) update(id string, idx *pilot.Index, shapes *shapeCache) (bool, error) {
-	if idx == nil {
+func (s *Server) update(id string, ig *indexGen, shapes *shapeCache) (bool, error) {
+	if ig == nil || ig.idx == nil {
 		return false, nil
 	}
+	idx := ig.idx
 	s.mu.Lock()
 	p, ok := s.proxies[id]
+	s.mu.Unlock()
 	if !ok {
-		s.mu.Unlock()
 		return false, nil
 	}
+	p.pushMu.Lock()
+	defer p.pushMu.Unlock()
+	if p.applied > ig.gen {
+		return false, nil // a newer index was applied meanwhile
+	}
+	s.mu.Lock()
 	node, old := p.node, p.versions
 	s.mu.Unlock()
 
@@ -262,6 +288,7 @@ func (s *Server) update(id string, idx *pilot.Index, shapes *shapeCache) (bool, 
 		return false, nil
 	}
 	if !changed {
+		p.applied = ig.gen
 		s.skipped.Add(1)
 		return false, nil
 	}
@@ -270,6 +297,7 @@ func (s *Server) update(id string, idx *pilot.Index, shapes *shapeCache) (bool, 
 		s.failures.Add(1)
 		return false, fmt.Errorf("xds: set snapshot of %s: %w", id, err)
 	}
+	p.applied = ig.gen
 	s.pushes.Add(1)
 	return true, nil
 }
