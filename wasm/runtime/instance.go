@@ -14,10 +14,6 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 )
 
-// ExitCodeTimeout is the exit code an instance is closed with when a
-// callback overran its deadline.
-const ExitCodeTimeout = 0xdead_0001
-
 // ErrTimeout is returned (wrapped) by Instance.Call when the deadline stopped
 // the guest. ErrTrap wraps any other failure of the guest; the instance must
 // be discarded after either.
@@ -47,6 +43,7 @@ type InstanceConfig struct {
 type Instance struct {
 	Module   api.Module
 	ctx      context.Context
+	cancel   context.CancelFunc
 	rt       *Runtime
 	deadline atomic.Int64 // unix ns; 0 when idle
 	timedOut atomic.Bool
@@ -87,7 +84,11 @@ func (r *Runtime) Instantiate(ctx context.Context, c *Compiled, cfg InstanceConf
 	if err != nil {
 		return nil, fmt.Errorf("runtime: instantiate %s: %w", c.SHA256[:12], err)
 	}
-	inst = &Instance{Module: mod, ctx: callCtx, rt: r}
+	// The watchdog stops a call by canceling this context: wazero then
+	// closes the module from the calling goroutine, which is safe while host
+	// functions run (closing it from another goroutine is not).
+	runCtx, cancel := context.WithCancel(callCtx)
+	inst = &Instance{Module: mod, ctx: runCtx, cancel: cancel, rt: r}
 	r.wd.add(inst)
 	return inst, nil
 }
@@ -131,5 +132,7 @@ func (i *Instance) Depth() int { return i.depth }
 // Close closes the instance and frees its memory.
 func (i *Instance) Close(ctx context.Context) error {
 	i.rt.wd.remove(i)
-	return i.Module.Close(ctx)
+	err := i.Module.Close(ctx)
+	i.cancel()
+	return err
 }

@@ -1,12 +1,12 @@
 package runtime
 
 import (
-	"context"
 	"sync"
 	"time"
 )
 
-// watchdog closes instances whose callback overran its deadline. One
+// watchdog stops instances whose callback overran its deadline (by canceling
+// the instance context, so wazero closes the module in the calling goroutine). One
 // goroutine per runtime scans the live instances; a call only stores its
 // deadline, so the hot path pays no timer.
 type watchdog struct {
@@ -56,7 +56,7 @@ func (w *watchdog) run(interval time.Duration) {
 			w.mu.Unlock()
 			for _, i := range expired {
 				i.timedOut.Store(true)
-				_ = i.Module.CloseWithExitCode(context.Background(), ExitCodeTimeout)
+				i.cancel()
 			}
 		}
 	}
