@@ -46,7 +46,7 @@ func streamFuncs() []hostFunc {
 				cur.local = lr
 				return abi.StatusOK
 			}
-			cur.responseSent = true
+			cur.responseSent, cur.paused = true, false
 			if f := cur.cb.LocalReply; f != nil {
 				in.pending = append(in.pending, func() { f(*lr) })
 			}
@@ -101,6 +101,8 @@ func (in *instance) streamOp(t abi.StreamType, closeIt bool) abi.Status {
 		f = cur.cb.Close
 	} else if in.active == cur {
 		return abi.StatusOK
+	} else if cur.pausedDir == t {
+		cur.paused = false
 	}
 	if f != nil {
 		in.pending = append(in.pending, func() { f(t) })

@@ -353,3 +353,40 @@ func TestReloadAfterClose(t *testing.T) {
 		t.Fatalf("load on a closed host: %v", err)
 	}
 }
+
+// TestPausedStreamsOnFailedInstance: streams paused on an instance that
+// fails (while waiting for an http call) get the fail strategy through their
+// callbacks instead of waiting forever.
+func TestPausedStreamsOnFailedInstance(t *testing.T) {
+	for _, fail := range []FailStrategy{FailClose, FailOpen} {
+		_, p, _ := loadConformance(t, func(c *Config, pc *PluginConfig) { c.HTTPCalls = silentDispatcher{}; pc.Fail = fail })
+		resumed := make(chan abi.StreamType, 1)
+		replied := make(chan LocalResponse, 1)
+		s := p.NewHTTPStream(nil, StreamCallbacks{
+			Resume:     func(st abi.StreamType) { resumed <- st },
+			LocalReply: func(lr LocalResponse) { replied <- lr },
+		})
+		hd := Headers{{Key: "x-case", Value: "httpcall"}}
+		if r := s.OnRequestHeaders(&hd, false); r.Action != abi.ActionPause {
+			t.Fatalf("%+v", r)
+		}
+		// The instance fails (as when another stream traps it).
+		in := p.pool.slots[0].inst
+		in.mu.Lock()
+		in.fail(errors.New("injected trap"))
+		pending := in.takePending()
+		in.mu.Unlock()
+		in.runPending(pending)
+		switch fail {
+		case FailClose:
+			if lr := <-replied; lr.Status != 503 {
+				t.Fatalf("reply %+v", lr)
+			}
+		case FailOpen:
+			if st := <-resumed; st != abi.StreamHTTPRequest {
+				t.Fatalf("resumed %v", st)
+			}
+		}
+		s.Done()
+	}
+}

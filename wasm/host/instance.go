@@ -187,6 +187,7 @@ func (in *instance) fail(err error) {
 		return
 	}
 	in.deadErr = fmt.Errorf("%w: %w", ErrInstanceFailed, err)
+	in.failPaused()
 	in.p.pool.died(in, err)
 }
 

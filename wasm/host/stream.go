@@ -18,6 +18,10 @@ type streamState struct {
 	local                                              *LocalResponse
 	responseSent                                       bool // local replies are refused after this
 	awaitingDone                                       bool // proxy_on_done returned false
+	// paused: the last callback in direction pausedDir returned PAUSE and
+	// the guest has not resumed it yet.
+	paused    bool
+	pausedDir abi.StreamType
 }
 
 // stream is the common part of HTTP and TCP streams: one context on one
@@ -70,6 +74,7 @@ func (s *stream) run(cb int, setup func(*streamState), args ...uint64) Result {
 		return s.failResult()
 	}
 	setup(s.st)
+	s.st.paused = false
 	args[0] = uint64(s.st.id)
 	in.effective, in.active = s.st.id, s.st
 	r, err := in.call(cb, args...)
@@ -84,6 +89,8 @@ func (s *stream) run(cb int, setup func(*streamState), args ...uint64) Result {
 		if s.st.local != nil {
 			res.Local, s.st.local = s.st.local, nil
 			s.st.responseSent = true
+		} else if res.Action == abi.ActionPause {
+			s.st.paused, s.st.pausedDir = true, callbackDirection(cb)
 		}
 		if in.needReset {
 			in.needReset = false
@@ -109,16 +116,51 @@ func (s *stream) failResult() Result {
 	if s.p.cfg.Fail == FailOpen {
 		return Result{Action: abi.ActionContinue, Err: err}
 	}
-	return Result{
-		Action: abi.ActionPause,
-		Err:    err,
-		Local: &LocalResponse{
-			Status:     503,
-			Headers:    []abi.Pair{{Key: "content-type", Value: "text/plain"}},
-			Body:       []byte("wasm plugin " + s.p.cfg.Name + " failed; request denied (fail_close)\n"),
-			Details:    "wasm_fail_close",
-			GRPCStatus: 14, // UNAVAILABLE
-		},
+	return Result{Action: abi.ActionPause, Err: err, Local: s.p.failLocal()}
+}
+
+// failLocal is the FailClose reply.
+func (p *Plugin) failLocal() *LocalResponse {
+	return &LocalResponse{
+		Status:     503,
+		Headers:    []abi.Pair{{Key: "content-type", Value: "text/plain"}},
+		Body:       []byte("wasm plugin " + p.cfg.Name + " failed; request denied (fail_close)\n"),
+		Details:    "wasm_fail_close",
+		GRPCStatus: 14, // UNAVAILABLE
+	}
+}
+
+// callbackDirection is the stream direction a callback pauses.
+func callbackDirection(cb int) abi.StreamType {
+	switch cb {
+	case cbResponseHeaders, cbResponseBody, cbResponseTrailers:
+		return abi.StreamHTTPResponse
+	case cbNewConnection, cbDownstreamData:
+		return abi.StreamDownstream
+	case cbUpstreamData:
+		return abi.StreamUpstream
+	}
+	return abi.StreamHTTPRequest
+}
+
+// failPaused gives the streams paused on a failed instance their
+// fail-strategy outcome through their callbacks: FailOpen resumes them,
+// FailClose sends the local 503. Caller holds mu.
+func (in *instance) failPaused() {
+	for _, st := range in.contexts {
+		if !st.paused || st == in.active {
+			continue
+		}
+		st.paused = false
+		cb, dir := st.cb, st.pausedDir
+		switch {
+		case in.p.cfg.Fail == FailOpen && cb.Resume != nil:
+			in.pending = append(in.pending, func() { cb.Resume(dir) })
+		case in.p.cfg.Fail == FailClose && cb.LocalReply != nil && !st.responseSent:
+			st.responseSent = true
+			lr := in.p.failLocal()
+			in.pending = append(in.pending, func() { cb.LocalReply(*lr) })
+		}
 	}
 }
 
