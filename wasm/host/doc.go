@@ -27,7 +27,9 @@
 // plugin's FailStrategy (FailClose: a local 503; FailOpen: continue), the
 // instance is discarded and replaced (at once, then with exponential backoff
 // while it keeps failing, logged), and other streams go on. Streams that were
-// on the failed instance get the fail-strategy result for their next callback.
+// on the failed instance get the fail-strategy result for their next callback;
+// those paused at that moment get it through StreamCallbacks (FailOpen: Resume;
+// FailClose: LocalReply with the 503).
 //
 // Asynchronous guest work (proxy_on_tick, proxy_on_queue_ready,
 // proxy_on_http_call_response, proxy_on_foreign_function via
