@@ -40,6 +40,7 @@ func parse(args []string, stderr io.Writer) (server.Config, string, error) {
 	fs.StringVar(&c.MonitorAddr, "monitor-address", "127.0.0.1:15014", "metrics, debug, modules and config API listen address")
 	fs.StringVar(&c.ModuleBaseURL, "module-base-url", "", "URL proxies fetch modules from (default: http://<monitor-address>/modules/)")
 	fs.BoolVar(&c.LocalModules, "local-modules", false, "proxies on this host read modules from the store directory instead of fetching them")
+	fs.StringVar(&c.CredentialsDir, "credentials-dir", "", "gateway credentials (credentialName): <dir>/<name>/{tls.crt,tls.key,ca.crt} (default: <data-dir>/credentials)")
 	fs.StringVar(&c.AuthzFilter, "authz-filter", "", "authz filter module (bin/filters/authz.wasm) enforcing Policy configs")
 	fs.StringVar(&c.Mesh.TrustDomain, "trust-domain", "cluster.local", "SPIFFE trust domain")
 	fs.StringVar(&c.Mesh.RootNamespace, "root-namespace", "wasmesh-system", "namespace of mesh-wide policies")

@@ -34,6 +34,10 @@ type Config struct {
 	// LocalModules makes proxies read modules from the store's directory
 	// (proxies on meshd's host only) instead of fetching them over HTTP.
 	LocalModules bool
+	// CredentialsDir holds gateway TLS credentials (credentialName): a
+	// subdirectory per name with tls.crt, tls.key and optionally ca.crt;
+	// default DataDir/credentials. Read at every push.
+	CredentialsDir string
 	// AuthzFilter is the authz filter module (filters/authz built for
 	// wasip1) that enforces Policy configs; without it Policies are
 	// compiled but not enforced.
@@ -56,6 +60,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.DataDir == "" {
 		c.DataDir = filepath.Join(filepath.Dir(filepath.Clean(c.ConfigDir)), "meshd-data")
+	}
+	if c.CredentialsDir == "" {
+		c.CredentialsDir = filepath.Join(c.DataDir, "credentials")
 	}
 	if c.XDSAddr == "" {
 		c.XDSAddr = "127.0.0.1:15010"

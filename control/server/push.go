@@ -65,6 +65,7 @@ func (s *Server) rebuild(why string, drain func()) {
 	in.Modules = s.files.resolve(cfgs)
 	in.Policies = s.pols.compile(snap)
 	in.CompileRego = s.pols.compileRego
+	in.Credentials = readCredentials(s.cfg.CredentialsDir, s.log)
 	idx := pilot.NewIndex(in)
 	s.mu.Lock()
 	s.snapVersion = snap.Version()
