@@ -47,7 +47,7 @@ func init() {
 
 func installCommand(e *env) *cobra.Command {
 	var kf kubeFlags
-	var image string
+	var image, webhookURL string
 	var replicas int32
 	var dryRun bool
 	c := &cobra.Command{
@@ -61,7 +61,7 @@ configurations, whose caBundle is the CA's root.`,
 		Example: "  meshctl install\n  meshctl install --dry-run > wasmesh.yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts := kube.InstallOptions{Namespace: kf.namespace, Image: image, Replicas: replicas}
+			opts := kube.InstallOptions{Namespace: kf.namespace, Image: image, Replicas: replicas, WebhookURL: webhookURL}
 			if dryRun {
 				secret, err := newCASecret()
 				if err != nil {
@@ -101,6 +101,7 @@ configurations, whose caBundle is the CA's root.`,
 	kf.add(c)
 	c.Flags().StringVar(&image, "image", kube.DefaultMeshdImage, "meshd container image")
 	c.Flags().Int32Var(&replicas, "replicas", 2, "meshd replicas")
+	c.Flags().StringVar(&webhookURL, "webhook-url", "", "base URL of a meshd running outside the cluster (development); default: meshd's Service")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the manifests instead of applying them (with a new CA)")
 	return c
 }
