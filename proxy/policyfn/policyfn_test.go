@@ -156,7 +156,7 @@ func TestAuthzFilterLoadsAndSwapsPolicy(t *testing.T) {
 func TestDecodeLoadArgs(t *testing.T) {
 	for in, want := range map[string]string{
 		`{}`: "name, sha256, url required",
-		`{"name":"a","url":"u","sha256":"s","extra":1}`:  `unknown field "extra"`,
+		`{"name":"a","url":"u","sha256":"s","extra":1}`: `unknown field "extra"`,
 		`[`: "bad load arguments",
 	} {
 		if _, err := DecodeLoadArgs([]byte(in)); err == nil || !strings.Contains(err.Error(), strings.Split(want, ",")[0]) {
