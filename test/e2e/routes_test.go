@@ -9,7 +9,7 @@ import (
 
 // TestRouteFeatures checks VirtualService features through the real
 // sidecars: header match, fault abort, direct response, redirect and
-// response header operations.
+// response header operations; and REGISTRY_ONLY for unknown hosts.
 func TestRouteFeatures(t *testing.T) {
 	m := startMesh(t)
 	m.write("web-route.yaml", `apiVersion: networking.istio.io/v1
@@ -83,5 +83,16 @@ spec:
 	}
 	if code, _, h := do("/old", nil); code != http.StatusFound || h.Get("Location") == "" {
 		t.Errorf("redirect: %d location %q", code, h.Get("Location"))
+	}
+	// REGISTRY_ONLY: a host outside the registry is refused by the sidecar
+	req, _ := http.NewRequest(http.MethodGet, m.egress+"/", nil)
+	req.Host = "unknown.example.com"
+	resp, err := m.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("unknown host: %d, want 502 (REGISTRY_ONLY)", resp.StatusCode)
 	}
 }
