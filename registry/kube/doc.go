@@ -8,5 +8,6 @@
 // labels and service account and the locality of the pod's node
 // (topology.kubernetes.io/region and zone); every running pod with an IP is
 // a workload. Watcher is the runner: client-go informers feed Build and
-// subscribers hear about every new View.
+// subscribers hear about every new View; Feed merges each View into a
+// registry.Registry (SetSource), where Pilot sees it.
 package kube

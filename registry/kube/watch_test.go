@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmesh/wasmesh/registry"
 	regkube "github.com/wasmesh/wasmesh/registry/kube"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 	corev1 "k8s.io/api/core/v1"
@@ -130,6 +131,23 @@ func TestWatcherFollowsServicesSlicesPods(t *testing.T) {
 		t.Fatalf("pod not among workloads: %+v", v.Workloads())
 	}
 
+	// Merged into the mesh's registry, whose subscribers (Pilot) hear of it.
+	reg := registry.New(registry.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	regCh, stopReg := reg.Subscribe()
+	defer stopReg()
+	feedCtx, stopFeed := context.WithCancel(context.Background())
+	fed := make(chan struct{})
+	go func() { w.Feed(feedCtx, reg); close(fed) }()
+	defer func() { stopFeed(); <-fed }()
+	select {
+	case <-regCh:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the registry announced no change")
+	}
+	if eps := reg.Endpoints(host, 9080); len(eps) != 1 || eps[0].ServiceAccount != "reviews" {
+		t.Fatalf("registry endpoints of %s = %+v", host, eps)
+	}
+
 	// The endpoint becomes not ready, then the service goes away.
 	slice.Endpoints[0].Conditions.Ready = ptr(false)
 	if _, err := c.Client.DiscoveryV1().EndpointSlices(ns).Update(context.Background(), slice, metav1.UpdateOptions{}); err != nil {
@@ -140,6 +158,13 @@ func TestWatcherFollowsServicesSlicesPods(t *testing.T) {
 		t.Fatal(err)
 	}
 	await(t, w, "the service to leave", func(v *regkube.View) bool { _, ok := v.Service(host); return !ok })
+	deadline := time.Now().Add(10 * time.Second)
+	for len(reg.Endpoints(host, 9080)) != 0 || hasService(reg.Services(), host) {
+		if time.Now().After(deadline) {
+			t.Fatal("the registry still has the deleted service")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // BenchmarkWatchToView measures the time from sending an EndpointSlice
@@ -172,4 +197,13 @@ func BenchmarkWatchToView(b *testing.B) {
 	}
 	b.StopTimer()
 	reportPercentiles(b, lat)
+}
+
+func hasService(svcs []registry.Service, host string) bool {
+	for _, s := range svcs {
+		if s.Hostname == host {
+			return true
+		}
+	}
+	return false
 }
