@@ -207,3 +207,50 @@ func hasService(svcs []registry.Service, host string) bool {
 	}
 	return false
 }
+
+// BenchmarkWatchToRegistry is BenchmarkWatchToView continued into the
+// mesh's registry.Registry through Feed: until the registry, which Pilot
+// subscribes to, serves the new endpoint.
+func BenchmarkWatchToRegistry(b *testing.B) {
+	c := kubetest.Get(b)
+	ns := c.Namespace(b, "benchreg", nil)
+	w := startWatcher(b, c)
+	reg := registry.New(registry.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	fed := make(chan struct{})
+	go func() { w.Feed(ctx, reg); close(fed) }()
+	defer func() { cancel(); <-fed }()
+	slice := setup(b, c, ns)
+	host := "reviews." + ns + ".svc.cluster.local"
+	ch, stop := reg.Subscribe()
+	defer stop()
+	awaitReg := func(addr string) {
+		deadline := time.After(30 * time.Second)
+		for {
+			if eps := reg.Endpoints(host, 9080); len(eps) == 1 && eps[0].Address == addr {
+				return
+			}
+			select {
+			case <-ch:
+			case <-deadline:
+				b.Fatalf("registry never served %s", addr)
+			}
+		}
+	}
+	awaitReg("10.1.0.1")
+	var lat []time.Duration
+	for i := 0; b.Loop(); i++ {
+		addr := fmt.Sprintf("10.3.%d.%d", (i/250)%250, i%250+1)
+		slice.Endpoints[0].Addresses = []string{addr}
+		start := time.Now()
+		updated, err := c.Client.DiscoveryV1().EndpointSlices(ns).Update(context.Background(), slice, metav1.UpdateOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		slice = updated
+		awaitReg(addr)
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	reportPercentiles(b, lat)
+}
