@@ -22,7 +22,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-func TestMain(m *testing.M) { os.Exit(kubetest.Main(m)) }
+func TestMain(m *testing.M) {
+	if runReplicaProcess() {
+		return
+	}
+	os.Exit(kubetest.Main(m))
+}
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
