@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ const (
 	// MetaService is wasmesh's: the service the workload implements
 	// ("<name>" in its namespace), registering it without a ServiceEntry.
 	MetaService = "SERVICE"
+	// MetaMetricsURL is wasmesh's: where the proxy serves its merged
+	// Prometheus metrics (default http://<first instance IP>:15020/stats/prometheus).
+	MetaMetricsURL = "METRICS_URL"
 )
 
 // ErrBadNode is wrapped by ParseNode errors.
@@ -57,6 +61,8 @@ type Node struct {
 	Ports          []registry.Port   `json:"ports,omitempty"`
 	// Interception is the capture mode: "REDIRECT" (default) or "NONE".
 	Interception string `json:"interception,omitempty"`
+	// MetricsURL is where the proxy's merged Prometheus metrics are.
+	MetricsURL string `json:"metricsURL,omitempty"`
 }
 
 // limits on untrusted node metadata
@@ -122,7 +128,8 @@ func ParseNode(n *corev3.Node) (Node, error) {
 		dst *string
 		key string
 	}{{&out.Name, MetaName}, {&out.Namespace, MetaNamespace}, {&out.ServiceAccount, MetaServiceAccount},
-		{&out.Workload, MetaWorkloadName}, {&out.Service, MetaService}, {&out.Interception, MetaInterceptionMode}} {
+		{&out.Workload, MetaWorkloadName}, {&out.Service, MetaService}, {&out.Interception, MetaInterceptionMode},
+		{&out.MetricsURL, MetaMetricsURL}} {
 		if err := set(f.dst, f.key); err != nil {
 			return Node{}, err
 		}
@@ -178,6 +185,9 @@ func ParseNode(n *corev3.Node) (Node, error) {
 	}
 	if out.Workload == "" {
 		out.Workload = out.Name
+	}
+	if out.MetricsURL == "" && len(out.IPs) > 0 {
+		out.MetricsURL = "http://" + net.JoinHostPort(out.IPs[0], "15020") + "/stats/prometheus"
 	}
 	return out, nil
 }

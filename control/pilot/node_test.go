@@ -32,7 +32,7 @@ func TestParseNode(t *testing.T) {
 	want := Node{ID: "sidecar~10.0.0.1~web-1.shop~shop.svc.cluster.local", Type: SidecarProxy, Name: "web-1", Namespace: "shop",
 		Labels: map[string]string{"app": "web"}, ServiceAccount: "web", IPs: []string{"10.0.0.1"}, Workload: "web-1", Service: "web",
 		Ports:        []registry.Port{{Name: "http-api", Number: 8080, Protocol: api.ProtocolHTTP}, {Name: "metrics", Number: 9090, Protocol: api.ProtocolTCP}},
-		Interception: "REDIRECT"}
+		Interception: "REDIRECT", MetricsURL: "http://10.0.0.1:15020/stats/prometheus"}
 	if d := cmp.Diff(want, n); d != "" {
 		t.Errorf("ParseNode (-want +got):\n%s", d)
 	}

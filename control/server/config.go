@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/wasmesh/wasmesh/control/quota"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -42,6 +43,12 @@ type Config struct {
 	// wasip1) that enforces Policy configs; without it Policies are
 	// compiled but not enforced.
 	AuthzFilter string
+	// GlobalQuota is the token bucket of the global quota service
+	// (/v1/quota) for every key; zero means 100 requests, refilled at 100/s.
+	GlobalQuota quota.Limit
+	// ReportCapacity is how many access-log records the report sink keeps
+	// (default 10,000).
+	ReportCapacity int
 	// Mesh settings for translation.
 	Mesh pilot.MeshConfig
 	// Debounce is the quiet time before a push (100ms); MaxDebounce bounds
@@ -55,6 +62,9 @@ type Config struct {
 
 // withDefaults validates c and fills in defaults.
 func (c Config) withDefaults() (Config, error) {
+	if c.GlobalQuota == (quota.Limit{}) {
+		c.GlobalQuota = quota.Limit{Max: 100, PerSecond: 100}
+	}
 	if c.ConfigDir == "" {
 		return c, errors.New("server: a config directory is required")
 	}

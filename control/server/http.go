@@ -12,6 +12,8 @@ import (
 	"github.com/wasmesh/wasmesh/control/config/configapi"
 	"github.com/wasmesh/wasmesh/control/modules"
 	"github.com/wasmesh/wasmesh/control/pilot"
+	"github.com/wasmesh/wasmesh/control/report"
+	"github.com/wasmesh/wasmesh/control/ui"
 )
 
 func (s *Server) httpHandler() http.Handler {
@@ -27,11 +29,37 @@ func (s *Server) httpHandler() http.Handler {
 	mods := s.modules.Handler(s.log)
 	mux.Handle(modules.Prefix, mods)
 	mux.Handle("/modules", mods)
+	mux.HandleFunc("/ca/tokens", s.mintToken)
+	mux.Handle("/v1/report", s.reports)
+	mux.Handle("/v1/quota", s.quota)
+	dash := ui.Handler(s.uiSources())
+	mux.Handle("/ui/", dash)
+	mux.Handle("/ui", dash)
 	api := configapi.Handler(s.store, configapi.Options{Logger: s.log, DomainSuffix: "cluster.local", Hosts: s.hosts})
 	mux.Handle("/v1/", api)
 	mux.Handle("/v1/configs", api)
 	mux.Handle("/v1/configs-status", api)
 	return mux
+}
+
+// uiSources feeds the dashboard from the push status, the report sink and
+// the connected proxies' metrics endpoints.
+func (s *Server) uiSources() ui.Sources {
+	src := ui.Sources{
+		Reports: func(n int) []report.Record { return s.reports.Records(report.Query{Limit: n}) },
+		MetricsURLs: func() []string {
+			var urls []string
+			for _, p := range s.xds.Status() {
+				if p.Node.MetricsURL != "" {
+					urls = append(urls, p.Node.MetricsURL)
+				}
+			}
+			return urls
+		},
+		Logger: s.log,
+	}
+	src.FromXDS(s.xds)
+	return src
 }
 
 func (s *Server) hosts() []string {

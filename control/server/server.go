@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wasmesh/wasmesh/control/quota"
+	"github.com/wasmesh/wasmesh/control/report"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,6 +34,8 @@ type Server struct {
 	metrics *metrics
 	files   *fileModules
 	pols    *policies
+	reports *report.Sink
+	quota   *quota.Service
 
 	xdsLis, monLis net.Listener
 	secure         *secure
@@ -59,6 +63,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.files = newFileModules(s.modules, cfg.Logger)
 	s.pols = newPolicies(s.modules, cfg.Logger)
+	s.reports = report.New(cfg.ReportCapacity)
+	if s.quota, err = quota.New(cfg.GlobalQuota, nil); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	if cfg.AuthzFilter != "" {
 		sum, err := s.modules.PutFile(cfg.AuthzFilter)
 		if err != nil {
