@@ -89,11 +89,12 @@ func (e *Engine) decide(ctx context.Context, policy, entrypoint, input []byte) (
 func (e *Engine) decideWith(ctx context.Context, r *registered, entrypoint, input []byte) ([]byte, error) {
 	bp := keyBufs.Get().(*[]byte)
 	defer keyBufs.Put(bp)
-	// The key starts with the policy's load generation: the same module
-	// loaded with other data is another policy.
+	// Key: the policy's load generation (the same module loaded with other
+	// data is another policy), the length-prefixed entrypoint, then the
+	// referenced input values.
 	key := binary.LittleEndian.AppendUint64((*bp)[:0], r.p.gen)
+	key = binary.AppendUvarint(key, uint64(len(entrypoint)))
 	key = append(key, entrypoint...)
-	key = append(key, 0)
 	key, cacheable, err := r.keyer.AppendKey(key, input)
 	*bp = key
 	if err != nil {
