@@ -14,7 +14,8 @@ import (
 // (name, namespace, labels, annotations, resourceVersion), then decodes,
 // defaults and validates it with control/config. Problems come back as a
 // config.ErrorList without file or line, whose paths ("spec.http[0]...")
-// name the field in the resource.
+// name the field in the resource. A Policy may not name Rego files: there
+// is no config directory to read them from.
 func Decode(obj []byte) (api.Config, error) {
 	var in struct {
 		APIVersion string          `json:"apiVersion"`
@@ -52,6 +53,10 @@ func Decode(obj []byte) (api.Config, error) {
 		return api.Config{}, fmt.Errorf("kubestore: decoded %d configs from one object", len(cfgs))
 	}
 	c := cfgs[0]
+	if p, ok := c.Spec.(*api.Policy); ok && len(p.Files) > 0 {
+		// Files are relative to a config directory, which a cluster has not.
+		return api.Config{}, config.ErrorList{{Path: "spec.files", Message: "Rego files cannot be read from Kubernetes; put the source in spec.rego"}}
+	}
 	c.Metadata.ResourceVersion = rv
 	return c, nil
 }

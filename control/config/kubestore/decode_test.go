@@ -33,6 +33,7 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"r"}}`, "spec: required"},
 		{strings.Replace(serverVS, `"hosts"`, `"hostz"`, 1), `spec.hostz: unknown field "hostz"`},
 		{`null`, "no apiVersion or kind"},
+		{`{"apiVersion":"policy.wasmesh.io/v1alpha1","kind":"Policy","metadata":{"name":"p"},"spec":{"files":["authz.rego"]}}`, "spec.files: Rego files cannot be read from Kubernetes"},
 		{`{"apiVersion":"networking.istio.io/v1","kind":"Nope","metadata":{"name":"r"},"spec":{}}`, `unknown kind "Nope"`},
 	} {
 		_, err := Decode([]byte(c.in))
