@@ -138,6 +138,19 @@ func TestStoreFollowsTheAPIServer(t *testing.T) {
 		t.Fatalf("invalid update replaced the last valid DestinationRule: %+v", got.Spec)
 	}
 
+	// A file as meshctl apply sends it to meshd's config API.
+	file := "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: " + ns + "}\n" +
+		"spec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [\"*\"]\n"
+	if got, err := s.ApplyFile("gw.yaml", []byte(file)); err != nil || len(got) != 1 {
+		t.Fatalf("ApplyFile: %v, %v", got, err)
+	}
+	if _, ok := s.Current().Get(api.KindGateway, ns, "edge"); !ok {
+		t.Fatal("applied Gateway not in the store")
+	}
+	if _, err := s.ApplyFile("bad.yaml", []byte("kind: Gateway\n")); !errors.Is(err, config.ErrInvalid) {
+		t.Fatalf("ApplyFile of a bad file: %v", err)
+	}
+
 	// Delete.
 	if err := s.Delete(api.KindVirtualService, ns, "reviews"); err != nil {
 		t.Fatal(err)
