@@ -147,14 +147,22 @@ func TestWebhookRejectsBadRequests(t *testing.T) {
 func FuzzDecodeReview(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1"}}`))
 	f.Add([]byte(`{"request":null}`))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","operation":"CREATE","kind":{"version":"v1","kind":"Pod"},` +
+		`"object":{"metadata":{"name":"p","annotations":{"sidecar.istio.io/proxyCPU":"x"}},"spec":{"containers":[{"name":"a","image":"b"}]}}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := DecodeReview(b)
 		if err == nil && in.Request == nil {
 			t.Fatal("accepted a review without request")
 		}
-		// The validating handler must answer any decodable review without panicking.
+		// Both handlers must answer any decodable review without panicking.
 		if err == nil {
 			(&Webhook{}).validate(context.Background(), in.Request)
+			inj := &Injector{Config: inject.DefaultConfig(), Namespaces: func(context.Context, string) (map[string]string, error) {
+				return map[string]string{inject.KeyNamespaceInject: "enabled"}, nil
+			}}
+			if resp := inj.review(context.Background(), in.Request); resp == nil {
+				t.Fatal("no response")
+			}
 		}
 	})
 }
