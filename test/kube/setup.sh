@@ -57,7 +57,7 @@ args=()
 for m in "${staging[@]}"; do args+=("-replace=$m=$m@$STAGING_VERSION"); done
 go mod edit "${args[@]}"
 
-export GOFLAGS=-mod=mod
+export GOFLAGS="-mod=mod -buildvcs=false"
 nice -n 10 go build -trimpath -o "$bin/kube-apiserver.tmp" \
   -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37" \
   k8s.io/kubernetes/cmd/kube-apiserver
