@@ -1,11 +1,15 @@
 package proxy
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
 
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/wasmesh/wasmesh/proxy/config"
 
 	"github.com/wasmesh/wasmesh/proxy/xdsclient"
 )
@@ -91,5 +95,22 @@ load_assignment: {cluster_name: dns, endpoints: [{lb_endpoints: [{endpoint: {add
 	}
 	if r, _ := get(t, u+"/eds"); r.StatusCode != 200 {
 		t.Errorf("EDS cluster after endpoints: %d", r.StatusCode)
+	}
+}
+
+// A static listener whose filter cannot be built makes Run fail cleanly.
+func TestStaticListenerWithUnbuildableFilter(t *testing.T) {
+	l := res(t, strings.Replace(httpListener("l", `
+      - name: envoy.filters.http.wasm
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+          config: {name: w, vm_config: {runtime: envoy.wasm.runtime.v8, code: {local: {filename: /nonexistent.wasm}}}}`),
+		"rds: {route_config_name: rds, config_source: {ads: {}}}", "route_config: {name: r, virtual_hosts: [{name: v, domains: [\"*\"]}]}", 1))
+	p, err := New(Config{Bootstrap: &config.Bootstrap{Listeners: []*listenerv3.Listener{l.(*listenerv3.Listener)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "no wasm host") {
+		t.Fatalf("Run: %v", err)
 	}
 }

@@ -31,9 +31,10 @@ func main() {
 	mesh := flag.String("meshproxy", "/tmp/meshproxy", "meshproxy binary")
 	dur := flag.Duration("duration", 10*time.Second, "wrk duration per proxy")
 	conns := flag.Int("connections", 64, "wrk connections")
-	only := flag.String("only", "", "comma-separated subset: direct,nginx,haproxy,caddy,meshproxy")
+	only := flag.String("only", "", "comma-separated subset: direct,nginx,haproxy,caddy,meshproxy,meshproxy+wasm")
+	wasm := flag.String("wasm", "", "comma-separated Wasm filter modules for an extra meshproxy+wasm run (e.g. telemetry.wasm)")
 	flag.Parse()
-	if err := run(*mesh, *dur, *conns, *only); err != nil {
+	if err := run(*mesh, *dur, *conns, *only, *wasm); err != nil {
 		fmt.Fprintln(os.Stderr, "proxybench:", err)
 		os.Exit(1)
 	}
@@ -47,7 +48,7 @@ type result struct {
 	errors            string
 }
 
-func run(mesh string, dur time.Duration, conns int, only string) error {
+func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
 	dir, err := os.MkdirTemp("", "proxybench")
 	if err != nil {
 		return err
@@ -80,9 +81,10 @@ func run(mesh string, dur time.Duration, conns int, only string) error {
 		start func(string) (*exec.Cmd, error)
 	}{
 		{"nginx", startNginxProxy}, {"haproxy", startHAProxy}, {"caddy", startCaddy},
-		{"meshproxy", func(d string) (*exec.Cmd, error) { return startMeshproxy(d, mesh) }},
+		{"meshproxy", func(d string) (*exec.Cmd, error) { return startMeshproxy(d, mesh, "") }},
+		{"meshproxy+wasm", func(d string) (*exec.Cmd, error) { return startMeshproxy(d, mesh, wasm) }},
 	} {
-		if !want(p.name) {
+		if !want(p.name) || (p.name == "meshproxy+wasm" && wasm == "") {
 			continue
 		}
 		cmd, err := p.start(dir)

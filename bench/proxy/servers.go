@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 func write(dir, name, content string) (string, error) {
@@ -108,7 +109,22 @@ http://127.0.0.1:%d {
 	return c, c.Start()
 }
 
-func startMeshproxy(dir, bin string) (*exec.Cmd, error) {
+func startMeshproxy(dir, bin, wasm string) (*exec.Cmd, error) {
+	var filters string
+	for i, m := range strings.Split(wasm, ",") {
+		if m == "" {
+			continue
+		}
+		abs, err := filepath.Abs(m)
+		if err != nil {
+			return nil, err
+		}
+		filters += fmt.Sprintf(`
+          - name: envoy.filters.http.wasm
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config: {name: f%[1]d, root_id: f%[1]d, vm_config: {vm_id: f%[1]d, runtime: envoy.wasm.runtime.v8, code: {local: {filename: %[2]q}}}}`, i, abs)
+	}
 	boot, err := write(dir, "mesh.yaml", fmt.Sprintf(`
 node: {id: bench, cluster: bench}
 static_resources:
@@ -127,8 +143,9 @@ static_resources:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: l
           route_config: {name: r, virtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: be}}]}]}
-          http_filters: [{name: envoy.filters.http.router, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}]
-`, backendPort, proxyPort))
+          http_filters:%[3]s
+          - {name: envoy.filters.http.router, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}
+`, backendPort, proxyPort, filters))
 	if err != nil {
 		return nil, err
 	}

@@ -92,18 +92,23 @@ func (m *Manager) Update(ls map[string]*config.Listener) error {
 		if l != nil && reflect.DeepEqual(l.cfg.Load(), cfg) {
 			continue
 		}
-		if l == nil {
+		fresh := l == nil
+		if fresh {
 			nl, err := m.open(cfg)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			m.active[name] = nl
 			l = nl
 		}
 		if err := l.install(cfg); err != nil {
 			errs = append(errs, err)
+			if fresh {
+				l.close(0)
+			}
+			continue
 		}
+		m.active[name] = l
 	}
 	addrs := map[string]*listener{}
 	for _, l := range m.active {
