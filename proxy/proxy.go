@@ -37,6 +37,15 @@ type Config struct {
 	Drain      time.Duration
 	// Wasm loads Wasm HTTP filters; nil makes envoy.filters.http.wasm NACK.
 	Wasm WasmFactory
+	// LocalSecrets, when set, answers SDS secret names first (the in-process
+	// CA agent's "default" and "ROOTCA"); names it returns nil for come from xDS.
+	LocalSecrets SecretSource
+}
+
+// SecretSource provides SDS secrets by name; it is called at every TLS
+// handshake, so rotated material applies without a listener change.
+type SecretSource interface {
+	Secret(name string) *config.Secret
 }
 
 // WasmFactory turns a translated Wasm filter config into an HTTP filter.
@@ -108,7 +117,14 @@ func New(cfg Config) (*Proxy, error) {
 }
 
 // Secret implements cluster.Secrets.
-func (p *Proxy) Secret(name string) *config.Secret { return (*p.secrets.Load())[name] }
+func (p *Proxy) Secret(name string) *config.Secret {
+	if p.cfg.LocalSecrets != nil {
+		if s := p.cfg.LocalSecrets.Secret(name); s != nil {
+			return s
+		}
+	}
+	return (*p.secrets.Load())[name]
+}
 
 // Stats returns the proxy's counters.
 func (p *Proxy) Stats() *stats.Store { return p.stats }
