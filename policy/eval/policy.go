@@ -200,21 +200,27 @@ func (p *Policy) release(ctx context.Context, in *instance) {
 }
 
 // Close releases the policy's idle instances; evaluations in flight finish
-// and release theirs. The compiled module is freed with its last policy.
+// and release theirs, and callers waiting for an instance get ErrClosed.
+// The compiled module is freed with its last policy.
 func (p *Policy) Close(ctx context.Context) error {
 	p.life.Lock()
 	defer p.life.Unlock()
 	if p.closed.Swap(true) {
 		return nil
 	}
+	drained := 0
 	for range cap(p.pool) {
 		select {
 		case in := <-p.pool:
 			if in != nil {
 				in.close(ctx)
 			}
+			drained++
 		default:
 		}
+	}
+	for range drained { // empty slots wake waiters, who see the policy closed
+		p.pool <- nil
 	}
 	p.e.release(ctx, p.sum)
 	return p.env.Close(ctx)
