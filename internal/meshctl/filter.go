@@ -21,7 +21,7 @@ const modulePath = "github.com/wasmesh/wasmesh"
 func init() {
 	commands = append(commands, func(e *env) *cobra.Command {
 		c := &cobra.Command{Use: "filter", Short: "Write, build and push Go proxy-wasm filters"}
-		c.AddCommand(filterInit(e), filterBuild(e))
+		c.AddCommand(filterInit(e), filterBuild(e), filterPush(e))
 		return c
 	})
 }

@@ -19,7 +19,7 @@ import (
 func init() {
 	commands = append(commands, func(e *env) *cobra.Command {
 		c := &cobra.Command{Use: "policy", Short: "Test and push Rego policies"}
-		c.AddCommand(policyTest(e))
+		c.AddCommand(policyTest(e), policyPush(e))
 		return c
 	})
 }
