@@ -109,3 +109,21 @@ func TestRewrite(t *testing.T) {
 		t.Fatal(h)
 	}
 }
+
+func BenchmarkSelectRoute(b *testing.B) {
+	rc := rc()
+	vh := &rc.VirtualHosts[0]
+	for i := 0; i < 20; i++ {
+		vh.Routes = append(vh.Routes, config.Route{Match: config.RouteMatch{PathKind: config.PathPrefix, Path: "/svc" + string(rune('a'+i)), CaseSensitive: true}})
+	}
+	vh.Routes = append(vh.Routes, config.Route{Name: "last", Match: config.RouteMatch{PathKind: config.PathPrefix, Path: "/", CaseSensitive: true,
+		Headers: []config.HeaderMatcher{{Name: "x-user", Match: config.StringMatcher{Kind: config.MatchExact, Value: "a"}}}}})
+	req := Request{Host: "other", Path: "/api/v1/items", Header: http.Header{"X-User": {"a"}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		v := SelectVirtualHost(rc, req.Host)
+		if r := SelectRoute(v, &req); r == nil || r.Name != "last" {
+			b.Fatal("no route")
+		}
+	}
+}
