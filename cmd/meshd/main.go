@@ -1,8 +1,9 @@
 // Command meshd is wasmesh's control plane: config (a watched directory of
-// Istio YAML with a write-through API), the service registry, Pilot over
-// ADS and the Wasm module store.
+// Istio YAML with a write-through API, or the cluster's CRDs), the service
+// registry, Pilot over ADS, the CA and the Wasm module store.
 //
 //	meshd --config-dir ./mesh --xds-address 127.0.0.1:15010 --monitor-address 127.0.0.1:15014
+//	meshd --config-source=kubernetes --webhook-address=0.0.0.0:15017 --ca-plugin-dir=/etc/cacerts --leader-lease=meshd-leader
 package main
 
 import (
@@ -15,6 +16,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/wasmesh/wasmesh/control/api"
 	"github.com/wasmesh/wasmesh/control/server"
@@ -31,12 +34,22 @@ func parse(args []string, stderr io.Writer) (server.Config, string, error) {
 	fs := flag.NewFlagSet("meshd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c server.Config
-	var policy, level string
-	fs.StringVar(&c.ConfigDir, "config-dir", "", "directory of config YAML files (required)")
+	var policy, level, source, kubeconfig string
+	var k server.KubeConfig
+	fs.StringVar(&source, "config-source", "file", "file (a directory of YAML, --config-dir) or kubernetes (CRDs, Services and EndpointSlices of the cluster)")
+	fs.StringVar(&kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file for --config-source=kubernetes (default $KUBECONFIG, else the in-cluster config)")
+	fs.StringVar(&k.WebhookAddr, "webhook-address", "", "admission webhooks (validation, sidecar injection) over TLS listen address, Kubernetes mode only (empty disables them)")
+	fs.StringVar(&k.LeaseName, "leader-lease", "", "Lease the replicas elect a leader on, Kubernetes mode (empty: this replica always leads)")
+	fs.StringVar(&k.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "meshd's namespace, of the Lease (default $POD_NAMESPACE, else wasmesh-system)")
+	fs.StringVar(&k.Identity, "identity", os.Getenv("POD_NAME"), "this replica's name in the Lease (default $POD_NAME, else the host name)")
+	fs.DurationVar(&k.LeaseDuration, "lease-duration", 0, "leader lease duration (default 15s; renew deadline 2/3 of it, retry 2/15)")
+	fs.StringVar(&k.TokenAudience, "token-audience", "istio-ca", "audience a pod's service-account token must carry for the CA")
+	fs.StringVar(&c.ConfigDir, "config-dir", "", "directory of config YAML files (required with --config-source=file)")
 	fs.StringVar(&c.DataDir, "data-dir", "", "directory for the module store (default: <config-dir>/../meshd-data)")
 	fs.StringVar(&c.XDSAddr, "xds-address", "127.0.0.1:15010", "plaintext xDS (ADS) listen address")
 	fs.StringVar(&c.SecureXDSAddr, "secure-xds-address", "127.0.0.1:15012", "xDS and CA over TLS listen address (empty disables the CA)")
 	fs.StringVar(&c.PluginCADir, "plugin-ca-dir", "", "plug-in CA directory (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem); default a self-signed root")
+	fs.StringVar(&c.PluginCADir, "ca-plugin-dir", "", "same as --plugin-ca-dir (the cacerts secret mounted, as meshd's Deployment passes it)")
 	fs.StringVar(&c.MonitorAddr, "monitor-address", "127.0.0.1:15014", "metrics, debug, modules and config API listen address")
 	fs.StringVar(&c.ModuleBaseURL, "module-base-url", "", "URL proxies fetch modules from (default: http://<monitor-address>/modules/)")
 	fs.BoolVar(&c.LocalModules, "local-modules", false, "proxies on this host read modules from the store directory instead of fetching them")
@@ -56,8 +69,34 @@ func parse(args []string, stderr io.Writer) (server.Config, string, error) {
 	if fs.NArg() > 0 {
 		return c, "", fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
-	if c.ConfigDir == "" {
-		return c, "", errors.New("--config-dir is required")
+	switch source {
+	case "file":
+		if c.ConfigDir == "" {
+			return c, "", errors.New("--config-dir is required")
+		}
+		if k.WebhookAddr != "" || k.LeaseName != "" {
+			return c, "", errors.New("--webhook-address and --leader-lease need --config-source=kubernetes")
+		}
+	case "kubernetes":
+		if c.ConfigDir != "" {
+			return c, "", errors.New("--config-dir and --config-source=kubernetes exclude each other")
+		}
+		rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return c, "", fmt.Errorf("kubernetes client config: %w", err)
+		}
+		if k.LeaseDuration > 0 {
+			k.RenewDeadline, k.RetryPeriod = k.LeaseDuration*2/3, k.LeaseDuration*2/15
+		}
+		k.Rest = rc
+		c.Kubernetes = &k
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["secure-xds-address"] { // proxies in other pods reach the CA
+			c.SecureXDSAddr = "0.0.0.0:15012"
+		}
+	default:
+		return c, "", fmt.Errorf("--config-source must be file or kubernetes, not %q", source)
 	}
 	switch api.OutboundMode(policy) {
 	case api.AllowAny, api.RegistryOnly:

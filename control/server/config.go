@@ -6,6 +6,7 @@ import (
 	"github.com/wasmesh/wasmesh/control/quota"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -14,9 +15,14 @@ import (
 
 // Config configures meshd.
 type Config struct {
-	// ConfigDir is the directory of YAML configs (required).
+	// ConfigDir is the directory of YAML configs (required unless
+	// Kubernetes is set).
 	ConfigDir string
-	// DataDir keeps the module store; default ConfigDir/../meshd-data.
+	// Kubernetes, when set, takes config and discovery from the cluster
+	// instead of ConfigDir (Kubernetes mode).
+	Kubernetes *KubeConfig
+	// DataDir keeps the module store; default ConfigDir/../meshd-data, or
+	// $TMPDIR/meshd-data in Kubernetes mode.
 	DataDir string
 	// XDSAddr serves plaintext xDS; default "127.0.0.1:15010".
 	XDSAddr string
@@ -65,10 +71,19 @@ func (c Config) withDefaults() (Config, error) {
 	if c.GlobalQuota == (quota.Limit{}) {
 		c.GlobalQuota = quota.Limit{Max: 100, PerSecond: 100}
 	}
-	if c.ConfigDir == "" {
+	switch {
+	case c.Kubernetes != nil:
+		k, err := c.Kubernetes.withDefaults()
+		if err != nil {
+			return c, err
+		}
+		c.Kubernetes = &k
+		if c.DataDir == "" {
+			c.DataDir = filepath.Join(os.TempDir(), "meshd-data")
+		}
+	case c.ConfigDir == "":
 		return c, errors.New("server: a config directory is required")
-	}
-	if c.DataDir == "" {
+	case c.DataDir == "":
 		c.DataDir = filepath.Join(filepath.Dir(filepath.Clean(c.ConfigDir)), "meshd-data")
 	}
 	if c.CredentialsDir == "" {

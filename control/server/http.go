@@ -23,6 +23,7 @@ func (s *Server) httpHandler() http.Handler {
 	mux.HandleFunc("/debug/syncz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.xds.Status()) })
 	mux.HandleFunc("/debug/configz", s.configz)
 	mux.HandleFunc("/debug/registryz", s.registryz)
+	mux.HandleFunc("/debug/leaderz", s.leaderz)
 	mux.HandleFunc("/ca/bundle.pem", s.bundle)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

@@ -33,6 +33,10 @@ func (s *Server) pushLoop(ctx context.Context) {
 		})
 		pending, quiet, deadline = "", nil, nil
 	}
+	if s.kube != nil {
+		// changes between the first push after the sync and these subscriptions
+		mark("synced")
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -17,6 +17,7 @@ import (
 type secure struct {
 	ca     *ca.CA
 	tokens *ca.TokenStore
+	auth   authChain // tokens first; in Kubernetes mode TokenReview too
 	lis    net.Listener
 }
 
@@ -38,7 +39,7 @@ func (s *Server) openSecure() error {
 	if err != nil {
 		return fmt.Errorf("server: secure xds: %w", err)
 	}
-	s.secure = &secure{ca: c, tokens: tokens, lis: lis}
+	s.secure = &secure{ca: c, tokens: tokens, auth: authChain{tokens}, lis: lis}
 	return nil
 }
 
@@ -71,7 +72,7 @@ func (s *Server) secureServer(opts ...grpc.ServerOption) *grpc.Server {
 	host, _, _ := net.SplitHostPort(s.secure.lis.Addr().String())
 	hosts := []string{"meshd", "meshd.wasmesh-system.svc", "localhost", host}
 	gs := grpc.NewServer(append(opts, grpc.Creds(credentials.NewTLS(s.secure.ca.ServerTLSConfig(hosts...))))...)
-	ca.NewServer(s.secure.ca, s.secure.tokens, s.log).Register(gs)
+	ca.NewServer(s.secure.ca, s.secure.auth, s.log).Register(gs)
 	return gs
 }
 

@@ -27,7 +27,8 @@ import (
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	store   *dirstore.Store
+	store   configStore
+	kube    *kubeMode // nil in file mode
 	modules *modules.Store
 	reg     *registry.Registry
 	xds     *xds.Server
@@ -55,7 +56,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, disconnects: map[string]func(){}, kick: make(chan struct{}, 1)}
-	if s.store, err = dirstore.Open(cfg.ConfigDir, cfg.Logger, dirstore.Options{}); err != nil {
+	if cfg.Kubernetes != nil {
+		if err := s.openKube(); err != nil {
+			return nil, err
+		}
+	} else if s.store, err = dirstore.Open(cfg.ConfigDir, cfg.Logger, dirstore.Options{}); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	if s.modules, err = modules.Open(filepath.Join(cfg.DataDir, "modules"), 0); err != nil {
@@ -80,6 +85,14 @@ func New(cfg Config) (*Server, error) {
 	if err := s.openSecure(); err != nil {
 		return nil, err
 	}
+	if s.kube != nil {
+		if err := s.openKubeSecure(); err != nil {
+			if s.secure != nil {
+				s.secure.lis.Close()
+			}
+			return nil, err
+		}
+	}
 	if s.xdsLis, err = net.Listen("tcp", cfg.XDSAddr); err != nil {
 		return nil, fmt.Errorf("server: xds: %w", err)
 	}
@@ -87,6 +100,9 @@ func New(cfg Config) (*Server, error) {
 		s.xdsLis.Close()
 		if s.secure != nil {
 			s.secure.lis.Close()
+		}
+		if s.WebhookAddr() != "" {
+			s.kube.webhook.Close()
 		}
 		return nil, fmt.Errorf("server: monitor: %w", err)
 	}
@@ -128,7 +144,7 @@ func (s *Server) Run(ctx context.Context) error {
 	hs := &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	errs := make(chan error, 8)
 	run := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
@@ -139,23 +155,50 @@ func (s *Server) Run(ctx context.Context) error {
 		}()
 	}
 	run("config store", func() error { return s.store.Run(ctx) })
-	run("xds", func() error { return gs.Serve(s.xdsLis) })
-	if sgs != nil {
-		run("secure xds", func() error { return sgs.Serve(s.secure.lis) })
-	}
-	run("monitor", func() error { return hs.Serve(s.monLis) })
-	run("pusher", func() error { s.pushLoop(ctx); return nil })
-	s.log.Info("meshd serving", "xds", s.XDSAddr(), "secure-xds", s.SecureXDSAddr(), "monitor", s.MonitorAddr(), "config", s.cfg.ConfigDir)
-
 	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errs:
+	var whs *http.Server
+	if s.kube != nil {
+		// Serve proxies only once the cluster's config and registry are complete.
+		run("kubernetes registry", func() error { return s.kube.watcher.Run(ctx) })
+		select {
+		case <-s.kube.synced(ctx):
+			s.afterSync()
+		case <-ctx.Done():
+		case err = <-errs:
+		}
+		if err == nil && ctx.Err() == nil {
+			run("kubernetes registry feed", func() error { s.kube.watcher.Feed(ctx, s.reg); return nil })
+			run("leader election", func() error { return s.elect(ctx) })
+			if s.kube.webhook != nil {
+				whs = s.webhookServer()
+				run("webhook", func() error { return s.serveWebhook(whs) })
+			}
+		}
+	}
+	served := err == nil && ctx.Err() == nil
+	if served {
+		run("xds", func() error { return gs.Serve(s.xdsLis) })
+		if sgs != nil {
+			run("secure xds", func() error { return sgs.Serve(s.secure.lis) })
+		}
+		run("monitor", func() error { return hs.Serve(s.monLis) })
+		run("pusher", func() error { s.pushLoop(ctx); return nil })
+		s.log.Info("meshd serving", "xds", s.XDSAddr(), "secure-xds", s.SecureXDSAddr(), "monitor", s.MonitorAddr(), "webhook", s.WebhookAddr(), "config", s.configSource())
+		select {
+		case <-ctx.Done():
+		case err = <-errs:
+		}
 	}
 	cancel()
+	if !served {
+		s.closeListeners()
+	}
 	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	_ = hs.Shutdown(shutdownCtx)
+	if whs != nil {
+		_ = whs.Shutdown(shutdownCtx)
+	}
 	for _, g := range []*grpc.Server{gs, sgs} {
 		if g == nil {
 			continue
