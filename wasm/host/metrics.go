@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -146,31 +147,82 @@ func promName(s string) string {
 	return string(b)
 }
 
+// splitSeries splits a guest metric name into its family and label set:
+// `family{label="v",...}` keeps its labels (the text before the brace is the
+// family); any other name is one series without labels. The family is
+// sanitized to Prometheus' alphabet; a label set with a raw newline is not
+// trusted and the whole name becomes the family.
+func splitSeries(name string) (family, labels string) {
+	if i := strings.IndexByte(name, '{'); i > 0 && strings.HasSuffix(name, "}") && !strings.ContainsAny(name, "\n\r") {
+		return promName(name[:i]), name[i+1 : len(name)-1]
+	}
+	return promName(name), ""
+}
+
+// series renders family+suffix with the labels plus extra ones (le="...").
+func series(family, suffix, labels, extra string) string {
+	switch {
+	case labels == "" && extra == "":
+		return family + suffix
+	case labels == "":
+		return family + suffix + "{" + extra + "}"
+	case extra == "":
+		return family + suffix + "{" + labels + "}"
+	}
+	return family + suffix + "{" + labels + "," + extra + "}"
+}
+
 // WritePrometheus writes every metric in the Prometheus text format (0.0.4),
-// sorted by name.
+// grouped by family (one # TYPE line each) and sorted by family and labels.
 func (m *Metrics) WritePrometheus(w io.Writer) error {
 	m.mu.RLock()
 	ms := slices.Clone(m.byID)
 	m.mu.RUnlock()
-	slices.SortFunc(ms, func(a, b *metric) int { return compareStrings(promName(a.name), promName(b.name)) })
+	type row struct {
+		family, labels string
+		e              *metric
+	}
+	rows := make([]row, len(ms))
+	for i, e := range ms {
+		f, l := splitSeries(e.name)
+		rows[i] = row{f, l, e}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := compareStrings(a.family, b.family); c != 0 {
+			return c
+		}
+		return compareStrings(a.labels, b.labels)
+	})
 	bw := bufio.NewWriter(w)
-	for _, e := range ms {
-		n := promName(e.name)
+	typed := ""
+	for _, r := range rows {
+		n, l, e := r.family, r.labels, r.e
+		if n != typed {
+			typed = n
+			kind := "histogram"
+			switch e.typ {
+			case abi.MetricCounter:
+				kind = "counter"
+			case abi.MetricGauge:
+				kind = "gauge"
+			}
+			fmt.Fprintf(bw, "# TYPE %s %s\n", n, kind)
+		}
 		switch e.typ {
 		case abi.MetricCounter:
-			fmt.Fprintf(bw, "# TYPE %s counter\n%s %d\n", n, n, e.value.Load())
+			fmt.Fprintf(bw, "%s %d\n", series(n, "", l, ""), e.value.Load())
 		case abi.MetricGauge:
-			fmt.Fprintf(bw, "# TYPE %s gauge\n%s %d\n", n, n, int64(e.value.Load()))
+			fmt.Fprintf(bw, "%s %d\n", series(n, "", l, ""), int64(e.value.Load()))
 		default:
-			fmt.Fprintf(bw, "# TYPE %s histogram\n", n)
 			var cum uint64
 			for i, le := range histogramBuckets {
 				cum += e.buckets[i].Load()
-				fmt.Fprintf(bw, "%s_bucket{le=\"%s\"} %d\n", n, strconv.FormatFloat(le, 'g', -1, 64), cum)
+				fmt.Fprintf(bw, "%s %d\n", series(n, "_bucket", l, `le="`+strconv.FormatFloat(le, 'g', -1, 64)+`"`), cum)
 			}
 			count := e.count.Load()
-			fmt.Fprintf(bw, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %s\n%s_count %d\n", n, count, n,
-				strconv.FormatFloat(math.Float64frombits(e.sum.Load()), 'g', -1, 64), n, count)
+			fmt.Fprintf(bw, "%s %d\n%s %s\n%s %d\n", series(n, "_bucket", l, `le="+Inf"`), count,
+				series(n, "_sum", l, ""), strconv.FormatFloat(math.Float64frombits(e.sum.Load()), 'g', -1, 64),
+				series(n, "_count", l, ""), count)
 		}
 	}
 	if err := bw.Flush(); err != nil {
