@@ -3,6 +3,8 @@
 //
 //	meshproxy --xds-address 127.0.0.1:15010 --node-id sidecar~10.0.0.1~app.default~default.svc.cluster.local
 //	meshproxy --bootstrap envoy.yaml
+//	meshproxy --xds-address meshd:15010 --token-file /var/run/secrets/tokens/istio-token --ca-root root.pem
+//	meshproxy iptables --outbound-port 15001 --inbound-port 15006 --dry-run
 //
 // SIGTERM or SIGINT (or POST /quitquitquit) drains listeners and exits.
 package main
@@ -27,6 +29,7 @@ import (
 	"github.com/wasmesh/wasmesh/policy/eval"
 	"github.com/wasmesh/wasmesh/proxy"
 	"github.com/wasmesh/wasmesh/proxy/agent"
+	"github.com/wasmesh/wasmesh/proxy/capture"
 	"github.com/wasmesh/wasmesh/proxy/config"
 	"github.com/wasmesh/wasmesh/proxy/wasmfilter"
 )
@@ -95,6 +98,13 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "iptables" {
+		err := runIPTables(context.Background(), args[1:], stdout, stderr, capture.ExecRunner)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
 	f, err := parse(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
