@@ -33,7 +33,11 @@ func main() {
 	conns := flag.Int("connections", 64, "wrk connections")
 	only := flag.String("only", "", "comma-separated subset: direct,nginx,haproxy,caddy,meshproxy,meshproxy+wasm")
 	wasm := flag.String("wasm", "", "comma-separated Wasm filter modules for an extra meshproxy+wasm run (e.g. telemetry.wasm)")
+	rate := flag.Int("rate", 0, "instead of wrk: send this many requests per second for -duration and report RSS and CPU")
 	flag.Parse()
+	if *rate > 0 {
+		globalRate = *rate
+	}
 	if err := run(*mesh, *dur, *conns, *only, *wasm); err != nil {
 		fmt.Fprintln(os.Stderr, "proxybench:", err)
 		os.Exit(1)
@@ -47,6 +51,11 @@ type result struct {
 	cpuPer1000, rssMB float64
 	errors            string
 }
+
+var (
+	globalRate int
+	rateLines  []string
+)
 
 func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
 	dir, err := os.MkdirTemp("", "proxybench")
@@ -95,6 +104,15 @@ func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
 			stop(cmd)
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
+		if globalRate > 0 {
+			line, err := fixedRate(p.name, cmd, proxyPort, globalRate, dur)
+			stop(cmd)
+			if err != nil {
+				return err
+			}
+			rateLines = append(rateLines, line)
+			continue
+		}
 		r, err := measure(p.name, cmd, proxyPort, dur, conns)
 		stop(cmd)
 		if err != nil {
@@ -102,6 +120,15 @@ func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
 		}
 		results = append(results, r)
 		time.Sleep(time.Second)
+	}
+	if globalRate > 0 {
+		fmt.Printf("fixed rate %d rps for %s, GET of a 1 KiB body, one hop on 127.0.0.1, backend nginx\n\n", globalRate, dur)
+		fmt.Println("| proxy | target rps | sent | failed | RSS MB | CPU s / 1000 req |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|")
+		for _, l := range rateLines {
+			fmt.Println(l)
+		}
+		return nil
 	}
 	fmt.Printf("wrk -t2 -c%d -d%s, GET of a 1 KiB body, one hop on 127.0.0.1, backend nginx\n\n", conns, dur)
 	fmt.Println("| proxy | rps | p50 | p90 | p99 | CPU s / 1000 req | RSS MB | errors |")

@@ -123,7 +123,7 @@ func startMeshproxy(dir, bin, wasm string) (*exec.Cmd, error) {
           - name: envoy.filters.http.wasm
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config: {name: f%[1]d, root_id: f%[1]d, vm_config: {vm_id: f%[1]d, runtime: envoy.wasm.runtime.v8, code: {local: {filename: %[2]q}}}}`, i, abs)
+              config: {name: f%[1]d, root_id: f%[1]d, vm_config: {vm_id: f%[1]d, runtime: envoy.wasm.runtime.v8, code: {local: {filename: %[2]q}}}, configuration: {"@type": type.googleapis.com/google.protobuf.StringValue, value: "{}"}}`, i, abs)
 	}
 	boot, err := write(dir, "mesh.yaml", fmt.Sprintf(`
 node: {id: bench, cluster: bench}
