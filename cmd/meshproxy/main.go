@@ -229,7 +229,11 @@ func buildConfig(ctx context.Context, f *flags, log *slog.Logger, level *slog.Le
 		sc.secrets = newAgentSecrets(sc.agent, log)
 		sc.cfg.LocalSecrets = sc.secrets
 	}
-	if sc.wasm, sc.engine, err = newWasm(ctx, f, log, node); err != nil {
+	localID := ""
+	if sc.agent != nil {
+		localID = id.spiffeID()
+	}
+	if sc.wasm, sc.engine, err = newWasm(ctx, f, log, node, localID); err != nil {
 		return nil, err
 	}
 	sc.cfg.Wasm = sc.wasm

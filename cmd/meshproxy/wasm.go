@@ -18,7 +18,7 @@ import (
 // newWasm starts the Wasm host that runs envoy.filters.http.wasm filters,
 // with the policy engine behind the wasmesh.policy.* foreign functions so the
 // authz filter pushed by meshd can load and evaluate policies.
-func newWasm(ctx context.Context, f *flags, log *slog.Logger, node *corev3.Node) (*wasmfilter.Factory, *eval.Engine, error) {
+func newWasm(ctx context.Context, f *flags, log *slog.Logger, node *corev3.Node, localID string) (*wasmfilter.Factory, *eval.Engine, error) {
 	dir := f.wasmCache
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "meshproxy-wasm")
@@ -38,7 +38,8 @@ func newWasm(ctx context.Context, f *flags, log *slog.Logger, node *corev3.Node)
 	foreign := host.NewForeignRegistry()
 	policyfn.New(log.With("component", "policy"), engine, fe).Register(foreign)
 	w, err := wasmfilter.New(ctx, wasmfilter.Config{Logger: log, CacheDir: dir, NodeID: node.GetId(),
-		NodeMetadata: wasmMetadata(node), AllowPrivateFetch: f.allowPrivateFetch, Foreign: foreign})
+		NodeMetadata: wasmMetadata(node), AllowPrivateFetch: f.allowPrivateFetch, Foreign: foreign,
+		LocalIdentity: localID})
 	if err != nil {
 		_ = engine.Close(ctx)
 		return nil, nil, err

@@ -32,6 +32,10 @@ type Config struct {
 	// AllowPrivateFetch lets remote modules come from loopback/private addresses (tests, in-mesh stores).
 	AllowPrivateFetch bool
 	Foreign           *host.ForeignRegistry
+	// LocalIdentity is the workload's SPIFFE ID (the URI SAN of the
+	// certificate the proxy presents in mesh mTLS), served as
+	// connection.uri_san_local_certificate on mTLS connections; "" = none.
+	LocalIdentity string
 }
 
 // Factory creates Wasm HTTP filters; it implements proxy.WasmFactory.
@@ -40,6 +44,7 @@ type Factory struct {
 	host     *host.Host
 	fetch    *fetch.Fetcher
 	clusters atomic.Pointer[cluster.Manager]
+	local    string
 
 	mu      sync.Mutex
 	plugins map[string]*host.Plugin
@@ -50,7 +55,7 @@ func New(ctx context.Context, cfg Config) (*Factory, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	f := &Factory{log: cfg.Logger, plugins: map[string]*host.Plugin{}}
+	f := &Factory{log: cfg.Logger, plugins: map[string]*host.Plugin{}, local: cfg.LocalIdentity}
 	fe, err := fetch.New(fetch.Config{CacheDir: cfg.CacheDir, Logger: cfg.Logger, AllowPrivate: cfg.AllowPrivateFetch})
 	if err != nil {
 		return nil, fmt.Errorf("wasmfilter: %w", err)
@@ -102,7 +107,7 @@ func (f *Factory) NewFilter(ctx context.Context, cfg *config.WasmFilter) (httpx.
 		}
 		f.plugins[key] = p
 	}
-	return &Filter{p: p, name: cfg.Name}, nil
+	return &Filter{p: p, name: cfg.Name, local: f.local}, nil
 }
 
 func (f *Factory) module(ctx context.Context, cfg *config.WasmFilter) ([]byte, error) {

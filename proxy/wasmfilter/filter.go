@@ -16,8 +16,9 @@ const pauseLimit = 30 * time.Second
 
 // Filter is one Wasm plugin in an HTTP filter chain.
 type Filter struct {
-	p    *host.Plugin
-	name string
+	p     *host.Plugin
+	name  string
+	local string // connection.uri_san_local_certificate under mTLS
 }
 
 var _ httpx.Filter = (*Filter)(nil)
@@ -42,7 +43,7 @@ func (ss *streamSync) signal() {
 // OnRequest implements httpx.Filter: it runs the guest's request-headers
 // callback and registers the response-headers callback.
 func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
-	pr := &props{s: s}
+	pr := &props{s: s, local: f.local}
 	ss := &streamSync{wake: make(chan struct{}, 1)}
 	st := f.p.NewHTTPStream(pr, host.StreamCallbacks{
 		Resume: func(abi.StreamType) { ss.signal() },

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 type props struct {
 	s      *httpx.Stream
 	status int
+	local  string // the workload's SPIFFE ID, the local certificate's URI SAN in mesh mTLS
 }
 
 func i64(v int64) []byte {
@@ -96,7 +98,9 @@ func (p *props) Property(path []string) ([]byte, bool) {
 		case "duration":
 			return i64(int64(time.Since(s.Start))), true
 		case "size":
-			return i64(max(r.ContentLength, 0)), true
+			return i64(max(r.ContentLength, s.BytesIn, 0)), true
+		case "total_size":
+			return i64(requestHeaderBytes(r) + max(r.ContentLength, s.BytesIn, 0)), true
 		case "headers":
 			return abi.EncodeMap(nil, pairs(r.Header)), true
 		}
@@ -109,12 +113,17 @@ func (p *props) Property(path []string) ([]byte, bool) {
 				}
 				return i64(int64(p.status)), true
 			case "flags":
-				return i64(int64(len(s.Flags))), true
+				// Istio's short form (UH, UF, ...), comma separated; "" when none.
+				return []byte(strings.Join(s.Flags, ",")), true
 			case "size", "total_size":
 				return i64(s.BytesOut), true
 			}
 		}
 	case "source", "destination":
+		if path[0] == "destination" && len(path) == 2 && path[1] == "service" {
+			h := clusterService(routeCluster(s))
+			return []byte(h), h != ""
+		}
 		a := s.Conn.Remote
 		if path[0] == "destination" {
 			a = s.Conn.Local
@@ -215,9 +224,12 @@ func (p *props) connection(path []string) ([]byte, bool) {
 		}
 		return []byte(c.Subject.String()), true
 	case "uri_san_local_certificate":
-		// The local certificate is not retained per connection; the identity
-		// comes from node metadata for now.
-		return nil, false
+		// In mesh mTLS the proxy presents its workload certificate, whose
+		// URI SAN is the workload's SPIFFE ID.
+		if ci.TLS == nil || len(ci.TLS.PeerCertificates) == 0 || p.local == "" {
+			return nil, false
+		}
+		return []byte(p.local), true
 	}
 	return nil, false
 }
@@ -244,4 +256,41 @@ func tlsVersion(v uint16) string {
 		return "TLSv1.2"
 	}
 	return "TLS"
+}
+
+// clusterService is the service host of an Istio cluster name
+// (outbound|80|v1|web.mesh, inbound|8080||web.mesh); "" for other names.
+func clusterService(cluster string) string {
+	parts := strings.Split(cluster, "|")
+	if len(parts) != 4 {
+		return ""
+	}
+	return parts[3]
+}
+
+// requestHeaderBytes approximates the request's header bytes on the wire
+// (HTTP/1.1 request line and header lines).
+func requestHeaderBytes(r *http.Request) int64 {
+	n := len(r.Method) + len(r.URL.RequestURI()) + len(r.Proto) + 4
+	n += len("Host: ") + len(r.Host) + 2
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return int64(n + 2)
+}
+
+// routeCluster is the stream's cluster, or before forwarding the selected
+// route's (the first weighted one: all name the same service host).
+func routeCluster(s *httpx.Stream) string {
+	if s.Cluster != "" || s.Route == nil || s.Route.Forward == nil {
+		return s.Cluster
+	}
+	if a := s.Route.Forward; a.Cluster != "" {
+		return a.Cluster
+	} else if len(a.Weighted) > 0 {
+		return a.Weighted[0].Name
+	}
+	return ""
 }
