@@ -26,9 +26,10 @@ var histogramBuckets = []float64{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 250
 // keyed by name: instances (and plugins) defining the same name and type share
 // one metric.
 type Metrics struct {
-	mu     sync.RWMutex
-	byName map[string]*metric
-	byID   []*metric // id-1
+	mu       sync.RWMutex
+	byName   map[string]*metric
+	byID     []*metric                 // id-1
+	families map[string]abi.MetricType // exposition family → its one type
 }
 
 type metric struct {
@@ -41,10 +42,13 @@ type metric struct {
 	sum     atomic.Uint64 // float64 bits
 }
 
-func newMetrics() *Metrics { return &Metrics{byName: map[string]*metric{}} }
+func newMetrics() *Metrics {
+	return &Metrics{byName: map[string]*metric{}, families: map[string]abi.MetricType{}}
+}
 
 // define returns the id of the metric with this name, creating it. The same
-// name with another type is BAD_ARGUMENT.
+// name, or another series of the same exposition family, with another type is
+// BAD_ARGUMENT (a Prometheus family has one type).
 func (m *Metrics) define(t abi.MetricType, name string) (uint32, abi.Status) {
 	if t > abi.MetricHistogram || name == "" {
 		return 0, abi.StatusBadArgument
@@ -60,6 +64,11 @@ func (m *Metrics) define(t abi.MetricType, name string) (uint32, abi.Status) {
 	if len(m.byID) >= maxMetrics {
 		return 0, abi.StatusInternalFailure
 	}
+	family, _ := splitSeries(name)
+	if ft, ok := m.families[family]; ok && ft != t {
+		return 0, abi.StatusBadArgument
+	}
+	m.families[family] = t
 	e := &metric{name: name, typ: t, id: uint32(len(m.byID) + 1)}
 	if t == abi.MetricHistogram {
 		e.buckets = make([]atomic.Uint64, len(histogramBuckets))
@@ -150,13 +159,55 @@ func promName(s string) string {
 // splitSeries splits a guest metric name into its family and label set:
 // `family{label="v",...}` keeps its labels (the text before the brace is the
 // family); any other name is one series without labels. The family is
-// sanitized to Prometheus' alphabet; a label set with a raw newline is not
-// trusted and the whole name becomes the family.
+// sanitized to Prometheus' alphabet; a label set that is not valid
+// exposition syntax (see validLabels) is not trusted and the whole name
+// becomes the family.
 func splitSeries(name string) (family, labels string) {
-	if i := strings.IndexByte(name, '{'); i > 0 && strings.HasSuffix(name, "}") && !strings.ContainsAny(name, "\n\r") {
+	if i := strings.IndexByte(name, '{'); i > 0 && strings.HasSuffix(name, "}") && validLabels(name[i+1:len(name)-1]) {
 		return promName(name[:i]), name[i+1 : len(name)-1]
 	}
 	return promName(name), ""
+}
+
+// validLabels reports whether s is `name="value"{,name="value"}`: names in
+// [a-zA-Z_][a-zA-Z0-9_]* other than le (the host adds le to histograms),
+// values without raw newlines or unescaped quotes.
+func validLabels(s string) bool {
+	for {
+		n := 0
+		for n < len(s) && (s[n] == '_' || s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z' || n > 0 && s[n] >= '0' && s[n] <= '9') {
+			n++
+		}
+		if n == 0 || s[:n] == "le" || len(s) < n+2 || s[n] != '=' || s[n+1] != '"' {
+			return false
+		}
+		s = s[n+2:]
+		end := -1
+		for i := 0; i < len(s) && end < 0; i++ {
+			switch s[i] {
+			case '\\':
+				if i+1 >= len(s) || s[i+1] == '\n' || s[i+1] == '\r' {
+					return false
+				}
+				i++
+			case '\n', '\r':
+				return false
+			case '"':
+				end = i
+			}
+		}
+		if end < 0 {
+			return false
+		}
+		s = s[end+1:]
+		if s == "" {
+			return true
+		}
+		if s[0] != ',' {
+			return false
+		}
+		s = s[1:]
+	}
 }
 
 // series renders family+suffix with the labels plus extra ones (le="...").

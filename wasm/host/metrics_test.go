@@ -2,6 +2,8 @@ package host
 
 import (
 	"bytes"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/wasmesh/wasmesh/wasm/abi"
@@ -58,4 +60,42 @@ istio_requests_total{reporter="source",response_code="403"} 1
 	if n := bytes.Count(out.Bytes(), []byte("# TYPE istio_requests_total")); n != 1 {
 		t.Errorf("%d TYPE lines for istio_requests_total", n)
 	}
+}
+
+// exposition lines: a TYPE line or one sample with valid labels. An
+// independent regular expression, not the host's own validator.
+var expositionLine = regexp.MustCompile(`^(# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram)|` +
+	`[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*")*\})? -?[0-9][0-9.e+]*)$`)
+
+// FuzzWritePrometheus: whatever names guests define, the exposition stays
+// well-formed (a hostile name cannot inject lines or break the scrape).
+func FuzzWritePrometheus(f *testing.F) {
+	f.Add("a{x=\"1\"}", uint8(0))
+	f.Add("a{x=\"1\"} 9\nb{y=\"2\"}", uint8(1))
+	f.Add("h{le=\"1\"}", uint8(2))
+	f.Add("a{x=\"\\\"\",y=\"\\\\\"}", uint8(2))
+	f.Add("a{x=\"1\"} 2 b{y=\"3\"}", uint8(0))
+	f.Fuzz(func(t *testing.T, name string, typ uint8) {
+		m := newMetrics()
+		id, st := m.define(abi.MetricType(typ%3), name)
+		if st != abi.StatusOK {
+			return
+		}
+		m.record(id, 5)
+		// A second series of the same family with another type is refused.
+		if fam, labels := splitSeries(name); labels != "" {
+			if _, st := m.define(abi.MetricType((typ+1)%3), fam+`{other="x"}`); st != abi.StatusBadArgument {
+				t.Fatalf("family %s redefined with another type: %v", fam, st)
+			}
+		}
+		var out bytes.Buffer
+		if err := m.WritePrometheus(&out); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if !expositionLine.MatchString(line) {
+				t.Fatalf("malformed line %q for name %q", line, name)
+			}
+		}
+	})
 }
