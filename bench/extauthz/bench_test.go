@@ -2,7 +2,9 @@ package extauthz
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,6 +44,12 @@ func checkAgreement(b *testing.B, e *env) {
 			b.Fatalf("ext_authz %s %s: status %d, err %v; want %d", c.a.principal, c.a.path, got, err, c.status)
 		}
 	}
+}
+
+// decideArgs is what the authz filter passes to wasmesh.policy.decide for a:
+// the same attribute set, shaped as the filter shapes it.
+func decideArgs(a attrs) ([]byte, error) {
+	return json.Marshal(map[string]any{"policy": policyName, "entrypoint": "wasmesh/authz/allow", "input": Input(a.checkRequest())})
 }
 
 // uncachedSeq numbers request paths so no uncached decision repeats, across
@@ -105,6 +113,34 @@ func BenchmarkDecision(b *testing.B) {
 			b.Fatalf("%d cache hits in uncached decisions", hits)
 		}
 		reportQuantiles(b, d)
+	})
+
+	// The engine alone, called as the host calls wasmesh.policy.decide, with
+	// the argument JSON the filter would send: the policy's share of the
+	// in-proxy numbers above.
+	decide := e.engine.ForeignFunc()
+	engineOp := func(b *testing.B, path func() string) {
+		d := make([]time.Duration, 0, 1<<16)
+		b.ReportAllocs()
+		for b.Loop() {
+			args, err := decideArgs(request(frontend, path()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			t := time.Now()
+			out, err := decide(ctx, args)
+			d = append(d, time.Since(t))
+			if err != nil || !strings.Contains(string(out), `"allow":true`) {
+				b.Fatalf("denied or failed: %v %s", err, out)
+			}
+		}
+		reportQuantiles(b, d)
+	}
+	b.Run("engine-cached", func(b *testing.B) {
+		engineOp(b, func() string { return "/api/books/1" })
+	})
+	b.Run("engine-uncached", func(b *testing.B) {
+		engineOp(b, func() string { return fmt.Sprintf("/api/books/%d", uncachedSeq.Add(1)+1e6) })
 	})
 
 	b.Run("rego-local", func(b *testing.B) {
