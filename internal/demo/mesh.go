@@ -1,0 +1,181 @@
+package demo
+
+import (
+	"fmt"
+	"strings"
+)
+
+// workload is one bookinfo service instance with its sidecar.
+type workload struct {
+	app, version                  string
+	appPort, inPort, egress, admin int
+}
+
+func (w workload) name() string { return w.app + "-" + w.version }
+
+var workloads = []workload{
+	{app: "productpage", version: "v1"}, {app: "details", version: "v1"},
+	{app: "reviews", version: "v1"}, {app: "reviews", version: "v2"}, {app: "reviews", version: "v3"},
+	{app: "ratings", version: "v1"},
+}
+
+const ns = "bookinfo"
+
+func host(svc string) string { return svc + "." + ns + ".svc.cluster.local" }
+
+// baseConfig is the mesh without any of the steps: services, sidecars,
+// subsets and the gateway.
+func baseConfig(ws []workload, gwPort int) string {
+	var b strings.Builder
+	b.WriteString(`apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: wasmesh-system}
+spec:
+  mtls: {mode: DISABLE}
+`)
+	for _, svc := range []string{"productpage", "details", "reviews", "ratings"} {
+		fmt.Fprintf(&b, `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: %[1]s, namespace: %[2]s}
+spec:
+  hosts: [%[3]s]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 9080, name: http, protocol: HTTP}]
+  workloadSelector:
+    labels: {app: %[1]s}
+`, svc, ns, host(svc))
+	}
+	for _, w := range ws {
+		fmt.Fprintf(&b, `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: %[1]s, namespace: %[2]s}
+spec:
+  workloadSelector:
+    labels: {app: %[3]s, version: %[4]s}
+  egress:
+  - port: {number: %[5]d, protocol: HTTP, name: http}
+    bind: 127.0.0.1
+    captureMode: NONE
+    hosts: ["./*"]
+  ingress:
+  - port: {number: %[6]d, protocol: HTTP, name: http}
+    bind: 127.0.0.1
+    defaultEndpoint: 127.0.0.1:%[7]d
+  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+`, w.name(), ns, w.app, w.version, w.egress, w.inPort, w.appPort)
+	}
+	fmt.Fprintf(&b, `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: %[1]s}
+spec:
+  host: %[2]s
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+  - {name: v3, labels: {version: v3}}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway, namespace: %[1]s}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: %[3]d, name: http, protocol: HTTP}
+    bind: 127.0.0.1
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bookinfo, namespace: %[1]s}
+spec:
+  hosts: ["*"]
+  gateways: [bookinfo-gateway]
+  http:
+  - route:
+    - destination: {host: %[4]s, port: {number: 9080}}
+`, ns, host("reviews"), gwPort, host("productpage"))
+	return b.String()
+}
+
+func bootstrapYAML(w workload) string {
+	return fmt.Sprintf(`node:
+  id: sidecar~127.0.0.1~%[1]s.%[2]s~%[2]s.svc.cluster.local
+  metadata:
+    NAME: %[1]s
+    NAMESPACE: %[2]s
+    INSTANCE_IPS: 127.0.0.1
+    INTERCEPTION_MODE: NONE
+    POD_PORTS: '[{"name":"http","containerPort":%[3]d}]'
+    LABELS: {app: %[4]s, version: %[5]s}
+`, w.name(), ns, w.inPort, w.app, w.version)
+}
+
+func gatewayBootstrap() string {
+	return fmt.Sprintf(`node:
+  id: router~127.0.0.1~ingressgateway.%[1]s~%[1]s.svc.cluster.local
+  metadata:
+    NAMESPACE: %[1]s
+    LABELS: {istio: ingressgateway}
+`, ns)
+}
+
+// canary sends 90 % of reviews to v1, 10 % to v3.
+func canaryConfig() string {
+	return fmt.Sprintf(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: %[1]s}
+spec:
+  hosts: [%[2]s]
+  http:
+  - match:
+    - headers:
+        end-user: {exact: jason}
+    route:
+    - destination: {host: %[2]s, subset: v3}
+  - route:
+    - destination: {host: %[2]s, subset: v1}
+      weight: 90
+    - destination: {host: %[2]s, subset: v3}
+      weight: 10
+`, ns, host("reviews"))
+}
+
+// faultConfig delays ratings for the user jason.
+func faultConfig(delay string) string {
+	return fmt.Sprintf(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: %[1]s}
+spec:
+  hosts: [%[2]s]
+  http:
+  - match:
+    - headers:
+        end-user: {exact: jason}
+    fault:
+      delay: {fixedDelay: %[3]s, percentage: {value: 100}}
+    route:
+    - destination: {host: %[2]s}
+  - route:
+    - destination: {host: %[2]s}
+`, ns, host("ratings"), delay)
+}
+
+// authzConfig denies POSTs to productpage.
+func authzConfig() string {
+	return fmt.Sprintf(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: productpage-read-only, namespace: %s}
+spec:
+  selector:
+    matchLabels: {app: productpage}
+  action: DENY
+  rules:
+  - to:
+    - operation:
+        methods: [POST, PUT, DELETE]
+`, ns)
+}
