@@ -7,7 +7,7 @@ import (
 
 // workload is one bookinfo service instance with its sidecar.
 type workload struct {
-	app, version                  string
+	app, version                   string
 	appPort, inPort, egress, admin int
 }
 
