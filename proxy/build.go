@@ -34,6 +34,12 @@ func (p *Proxy) buildHandler(l *config.Listener, fc *config.FilterChain) (http.H
 			}
 		}
 		hf, err := p.newFilter(cfg)
+		if err != nil && cfg.Kind == config.FilterWasm && cfg.Wasm.FailOpen {
+			// fail_open: a module that cannot be loaded is skipped, as Envoy does.
+			p.log.Warn("wasm filter unavailable, failing open", "listener", l.Name, "filter", f.Name, "err", err)
+			p.stats.Inc("wasm.fail_open_skipped")
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("proxy: listener %s: filter %s: %w", l.Name, f.Name, err)
 		}
