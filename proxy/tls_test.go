@@ -173,3 +173,27 @@ func TestDownstreamAndUpstreamMTLS(t *testing.T) {
 		t.Errorf("after rotation the proxy presented %s", got)
 	}
 }
+
+// HTTP/2 to a TLS upstream (ALPN h2) with inline trust and SAN check.
+func TestUpstreamH2OverTLS(t *testing.T) {
+	ca := newCA(t)
+	_, _, pair := ca.leaf(t, "spiffe://cluster.local/ns/default/sa/backend")
+	be := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, r.Proto) }))
+	be.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, NextProtos: []string{"h2"}}
+	be.EnableHTTP2 = true
+	be.StartTLS()
+	defer be.Close()
+	e := start(t, res(t, httpListener("l", "")), res(t, staticCluster("h2tls", fmt.Sprintf(`%s
+transport_socket:
+  name: envoy.transport_sockets.tls
+  typed_config:
+    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+    common_tls_context:
+      validation_context:
+        trusted_ca: {inline_string: %q}
+        match_typed_subject_alt_names: [{san_type: URI, matcher: {prefix: "spiffe://cluster.local/"}}]`, h2Options, ca.pem), strings.TrimPrefix(be.URL, "https://"))))
+	u := e.routes("l", routesYAML(`{match: {prefix: /}, route: {cluster: h2tls}}`))
+	if resp, body := get(t, u+"/"); resp.StatusCode != 200 || body != "HTTP/2.0" {
+		t.Fatalf("upstream h2 over TLS: %d %q", resp.StatusCode, body)
+	}
+}
