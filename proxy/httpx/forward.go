@@ -91,7 +91,12 @@ func (h *Handler) forward(w *respWriter, s *Stream, rt *config.Route) {
 func (h *Handler) outbound(s *Stream, rt *config.Route, wc *config.WeightedCluster) *http.Request {
 	r := s.Req
 	a := rt.Forward
-	out := r.Clone(r.Context())
+	// The downstream request is ours: mutate its headers in place (Envoy's
+	// access log also sees the router's header changes) and copy only the URL.
+	out := new(http.Request)
+	*out = *r
+	u := *r.URL
+	out.URL = &u
 	out.RequestURI = ""
 	out.Close = false
 	removeHop(out.Header)

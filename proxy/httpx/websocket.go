@@ -26,9 +26,10 @@ func (h *Handler) websocketAllowed(a *config.RouteAction) bool {
 // websocket forwards an HTTP/1.1 Upgrade: websocket request and then splices
 // the two connections.
 func (h *Handler) websocket(w *respWriter, s *Stream, rt *config.Route, cl *cluster.Cluster) {
+	upgrade := s.Req.Header.Get("Upgrade") // outbound strips hop-by-hop headers in place
 	out := h.outbound(s, rt, nil)
 	out.Header.Set("Connection", "Upgrade")
-	out.Header.Set("Upgrade", s.Req.Header.Get("Upgrade"))
+	out.Header.Set("Upgrade", upgrade)
 	host, err := cl.Pick(h.pickContext(s, rt.Forward, w))
 	if err != nil {
 		h.localReply(w, s, &LocalReply{Status: http.StatusServiceUnavailable, Flag: FlagNoHealthy, GRPCStatus: -1})
