@@ -1,0 +1,426 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The sidecar mesh: meshd with its CA; the frontend and another client
+// (different service accounts) calling web through their sidecars; STRICT
+// mTLS with certificates the sidecars' agents get from meshd's CA; a Rego
+// Policy on web's sidecar; Istio's telemetry filter on every sidecar.
+
+const sidecarMeshConfig = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: wasmesh-system}
+spec:
+  mtls: {mode: STRICT}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web, namespace: default}
+spec:
+  hosts: [web.mesh]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  workloadSelector:
+    labels: {app: web}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: frontend, namespace: default}
+spec:
+  workloadSelector:
+    labels: {app: frontend}
+  egress:
+  - port: {number: FRONT_OUT, protocol: HTTP, name: http}
+    captureMode: NONE
+    hosts: ["./*"]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: other, namespace: default}
+spec:
+  workloadSelector:
+    labels: {app: other}
+  egress:
+  - port: {number: OTHER_OUT, protocol: HTTP, name: http}
+    captureMode: NONE
+    hosts: ["./*"]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web, namespace: default}
+spec:
+  workloadSelector:
+    labels: {app: web}
+  egress:
+  - hosts: ["./*"]
+  ingress:
+  - port: {number: WEB_IN, protocol: HTTP, name: http}
+    defaultEndpoint: 127.0.0.1:WEB_APP
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: stats-inbound, namespace: wasmesh-system}
+spec:
+  url: file://TELEMETRY
+  phase: STATS
+  match: [{mode: SERVER}]
+  pluginConfig: {reporter: destination}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: stats-outbound, namespace: wasmesh-system}
+spec:
+  url: file://TELEMETRY
+  phase: STATS
+  match: [{mode: CLIENT}]
+  pluginConfig: {reporter: source}
+`
+
+// apiPolicy lets only the given service account GET /api/*.
+func apiPolicy(sa string) string {
+	return `apiVersion: policy.wasmesh.io/v1alpha1
+kind: Policy
+metadata: {name: api-guard, namespace: default}
+spec:
+  selector:
+    matchLabels: {app: web}
+  rego: |
+    package wasmesh.authz
+    default allow := {"allow": false, "status": 403, "reason": "only ` + sa + ` may GET /api/*"}
+    allow := {"allow": true} if {
+      input.source.principal == "spiffe://cluster.local/ns/default/sa/` + sa + `"
+      input.request.method == "GET"
+      startswith(input.request.path, "/api/")
+    }
+`
+}
+
+// buildFilter compiles a filter of this repository for wasip1.
+func buildFilter(t *testing.T, pkg string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), filepath.Base(pkg)+".wasm")
+	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", out, "github.com/wasmesh/wasmesh/"+pkg)
+	cmd.Env = append(cmd.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", pkg, err, b)
+	}
+	return out
+}
+
+type sidecarMesh struct {
+	t       *testing.T
+	cfgDir  string
+	monitor string
+	out     map[string]string // client sidecars' outbound base URLs
+	status  map[string]string // sidecars' 15020 base URLs
+	webIn   string
+	client  *http.Client
+}
+
+func (m *sidecarMesh) write(name, content string) {
+	m.t.Helper()
+	tmp := filepath.Join(m.cfgDir, "."+name+".tmp")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		m.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(m.cfgDir, name)); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+func (m *sidecarMesh) mintToken(sa string) string {
+	m.t.Helper()
+	resp, err := http.Post(m.monitor+"/ca/tokens", "application/json",
+		strings.NewReader(`{"namespace":"default","serviceAccount":"`+sa+`"}`))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Token == "" {
+		m.t.Fatalf("minting a token for %s: status %d, %v", sa, resp.StatusCode, err)
+	}
+	return out.Token
+}
+
+// call sends one request for web.mesh through a client sidecar.
+func (m *sidecarMesh) call(from, method, path string) (status int, body, reason string, err error) {
+	req, err := http.NewRequest(method, m.out[from]+path, nil)
+	if err != nil {
+		return 0, "", "", err
+	}
+	req.Host = "web.mesh"
+	resp, err := m.client.Do(req)
+	if err != nil {
+		return 0, "", "", err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b), resp.Header.Get("x-wasmesh-authz-reason"), err
+}
+
+func startSidecarMesh(t *testing.T) *sidecarMesh {
+	t.Helper()
+	authz, telemetry := buildFilter(t, "filters/authz"), buildFilter(t, "filters/telemetry")
+	dir := t.TempDir()
+	m := &sidecarMesh{t: t, cfgDir: filepath.Join(dir, "config"), out: map[string]string{}, status: map[string]string{},
+		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
+	t.Cleanup(m.client.CloseIdleConnections)
+	if err := os.Mkdir(m.cfgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]int{"FRONT_OUT": freePort(t), "OTHER_OUT": freePort(t), "WEB_IN": freePort(t), "WEB_APP": backend(t, "web")}
+	cfg := strings.ReplaceAll(sidecarMeshConfig, "TELEMETRY", telemetry)
+	for k, v := range ports {
+		cfg = strings.ReplaceAll(cfg, k, itoa(v))
+	}
+	m.write("mesh.yaml", cfg)
+	m.write("policy.yaml", apiPolicy("frontend"))
+
+	xds, secure, mon := "127.0.0.1:"+itoa(freePort(t)), "127.0.0.1:"+itoa(freePort(t)), freePort(t)
+	start(t, "meshd", "--config-dir", m.cfgDir, "--data-dir", filepath.Join(dir, "data"), "--xds-address", xds,
+		"--monitor-address", "127.0.0.1:"+itoa(mon), "--secure-xds-address", secure, "--authz-filter", authz,
+		"--local-modules", "--auto-mtls", "--outbound-traffic-policy", "REGISTRY_ONLY", "--debounce", "20ms", "--max-debounce", "200ms")
+	m.monitor = "http://127.0.0.1:" + itoa(mon)
+	waitHTTP(t, m.monitor+"/ready", 10*time.Second)
+
+	for _, p := range []struct{ name, labels, ports string }{
+		{"frontend", "app=frontend", ""},
+		{"other", "app=other", ""},
+		{"web", "app=web,version=v1", itoa(ports["WEB_IN"])},
+	} {
+		status, health := freePort(t), freePort(t)
+		start(t, "meshproxy "+p.name, "--xds-address", xds, "--ca-address", secure, "--token", m.mintToken(p.name),
+			"--ca-bundle-url", m.monitor+"/ca/bundle.pem", "--workload", p.name, "--namespace", "default",
+			"--service-account", p.name, "--labels", p.labels, "--ports", p.ports,
+			"--admin-port", itoa(freePort(t)), "--stats-port", itoa(freePort(t)), "--status-port", itoa(status),
+			"--health-port", itoa(health), "--access-log=false", "--drain-time", "1s",
+			"--wasm-cache-dir", filepath.Join(dir, "wasm-"+p.name))
+		m.status[p.name] = "http://127.0.0.1:" + itoa(status)
+		waitHTTP(t, "http://127.0.0.1:"+itoa(health)+"/healthz/ready", 15*time.Second)
+	}
+	m.out["frontend"] = "http://127.0.0.1:" + itoa(ports["FRONT_OUT"])
+	m.out["other"] = "http://127.0.0.1:" + itoa(ports["OTHER_OUT"])
+	m.webIn = "http://127.0.0.1:" + itoa(ports["WEB_IN"])
+
+	// The policy and telemetry modules compile in each proxy: wait for the
+	// first allowed request end to end.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		code, body, _, err := m.call("frontend", http.MethodGet, "/api/ready")
+		if err == nil && code == http.StatusOK && body == "web" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("frontend → web never allowed: %d %q %v", code, body, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return m
+}
+
+// TestSidecarPolicyMTLSTelemetry: identity from meshd's CA, STRICT mTLS, the
+// Rego policy enforced in web's sidecar, replaced under load without a
+// failed request, and Istio's request metrics with exact counts.
+func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
+	m := startSidecarMesh(t)
+
+	t.Run("strict mtls refuses plaintext", func(t *testing.T) {
+		resp, err := m.client.Get(m.webIn + "/api/x")
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("plaintext request to web's inbound answered %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("policy decides by SPIFFE identity", func(t *testing.T) {
+		for _, c := range []struct {
+			from, method, path string
+			code               int
+		}{
+			{"frontend", http.MethodGet, "/api/items", 200},
+			{"other", http.MethodGet, "/api/items", 403},
+			{"frontend", http.MethodPost, "/api/items", 403},
+			{"frontend", http.MethodGet, "/admin", 403},
+		} {
+			code, body, reason, err := m.call(c.from, c.method, c.path)
+			if err != nil || code != c.code {
+				t.Errorf("%s %s %s: %d %q %v, want %d", c.from, c.method, c.path, code, body, err, c.code)
+				continue
+			}
+			if code == 403 && (reason != "only frontend may GET /api/*" || !strings.Contains(body, reason)) {
+				t.Errorf("%s %s %s: denied with reason %q, body %q", c.from, c.method, c.path, reason, body)
+			}
+		}
+	})
+
+	t.Run("istio_requests_total exact counts", func(t *testing.T) {
+		src := map[string]string{"reporter": "source", "response_code": "200", "destination_service": "web.mesh",
+			"source_workload": "frontend", "source_principal": "spiffe://cluster.local/ns/default/sa/frontend"}
+		dst := map[string]string{"reporter": "destination", "response_code": "200",
+			"source_principal":      "spiffe://cluster.local/ns/default/sa/frontend",
+			"destination_principal": "spiffe://cluster.local/ns/default/sa/web", "destination_workload": "web",
+			"destination_app": "web", "destination_version": "v1", "connection_security_policy": "mutual_tls"}
+		src0, dst0 := m.counter(t, "frontend", src), m.counter(t, "web", dst)
+		const n = 25
+		for i := range n {
+			if code, body, _, err := m.call("frontend", http.MethodGet, "/api/n"+itoa(i)); err != nil || code != 200 {
+				t.Fatalf("request %d: %d %q %v", i, code, body, err)
+			}
+		}
+		// the counters are incremented when the stream is done, just after the response
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			ds, dd := m.counter(t, "frontend", src)-src0, m.counter(t, "web", dst)-dst0
+			if ds == n && dd == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after %d requests: source reporter counted %d, destination %d\n%s", n, ds, dd, m.scrape(t, "web"))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !strings.Contains(m.scrape(t, "web"), "wasmesh_policy_cache_hits_total ") {
+			t.Error("web's merged metrics lack the policy cache counters")
+		}
+	})
+
+	t.Run("policy replaced under load", func(t *testing.T) {
+		var failed atomic.Int64
+		var mu sync.Mutex
+		codes := map[string][]int{}
+		var firstErr atomic.Value
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, from := range []string{"frontend", "frontend", "other", "other"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					code, body, _, err := m.call(from, http.MethodGet, "/api/load")
+					if err != nil || (code != 200 && code != 403) {
+						failed.Add(1)
+						firstErr.CompareAndSwap(nil, fmt.Sprintf("%s: %d %q %v", from, code, body, err))
+						continue
+					}
+					mu.Lock()
+					codes[from] = append(codes[from], code)
+					mu.Unlock()
+				}
+			}()
+		}
+		time.Sleep(time.Second)
+		m.write("policy.yaml", apiPolicy("other"))
+		flipped := func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			f, o := codes["frontend"], codes["other"]
+			return len(f) > 0 && len(o) > 0 && f[len(f)-1] == 403 && o[len(o)-1] == 200
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for !flipped() && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(time.Second) // some load after the flip too
+		close(stop)
+		wg.Wait()
+		if n := failed.Load(); n > 0 {
+			t.Errorf("%d requests failed or dropped during the policy swap; first: %v", n, firstErr.Load())
+		}
+		if !flipped() {
+			t.Fatalf("decisions did not flip within 20s")
+		}
+		// before the swap frontend was allowed and other denied; no
+		// decision went back after the flip
+		for from, allowedFirst := range map[string]bool{"frontend": true, "other": false} {
+			cs := codes[from]
+			if (cs[0] == 200) != allowedFirst {
+				t.Errorf("%s: first decision %d", from, cs[0])
+			}
+			changes := 0
+			for i := 1; i < len(cs); i++ {
+				if cs[i] != cs[i-1] {
+					changes++
+				}
+			}
+			if changes != 1 {
+				t.Errorf("%s: decision changed %d times over %d requests, want once", from, changes, len(cs))
+			}
+			t.Logf("%s: %d requests under load", from, len(cs))
+		}
+		if code, _, reason, err := m.call("frontend", http.MethodGet, "/api/items"); err != nil || code != 403 || reason != "only other may GET /api/*" {
+			t.Errorf("frontend after the swap: %d %q %v", code, reason, err)
+		}
+	})
+}
+
+func (m *sidecarMesh) scrape(t *testing.T, proxy string) string {
+	t.Helper()
+	resp, err := m.client.Get(m.status[proxy] + "/stats/prometheus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("scraping %s: %d %v", proxy, resp.StatusCode, err)
+	}
+	return string(b)
+}
+
+// counter sums istio_requests_total over the series carrying every label in want.
+func (m *sidecarMesh) counter(t *testing.T, proxy string, want map[string]string) int64 {
+	t.Helper()
+	var sum int64
+	sc := bufio.NewScanner(bytes.NewReader([]byte(m.scrape(t, proxy))))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, "istio_requests_total{")
+		if !ok {
+			continue
+		}
+		end := strings.LastIndex(rest, "} ")
+		if end < 0 {
+			continue
+		}
+		labels, value := rest[:end], rest[end+2:]
+		match := true
+		for k, v := range want {
+			if !strings.Contains(","+labels+",", ","+k+`="`+v+`",`) {
+				match = false
+				break
+			}
+		}
+		if match {
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil {
+				t.Fatalf("bad sample %q", line)
+			}
+			sum += n
+		}
+	}
+	return sum
+}
