@@ -7,8 +7,8 @@ import (
 
 // workload is one bookinfo service instance with its sidecar.
 type workload struct {
-	app, version                   string
-	appPort, inPort, egress, admin int
+	app, version                                  string
+	appPort, inPort, egress, admin, stats, status int
 }
 
 func (w workload) name() string { return w.app + "-" + w.version }
@@ -123,59 +123,40 @@ func gatewayBootstrap() string {
 `, ns)
 }
 
-// canary sends 90 % of reviews to v1, 10 % to v3.
-func canaryConfig() string {
-	return fmt.Sprintf(`apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: %[1]s}
+// telemetryPlugin deploys filters/telemetry on every workload of the
+// namespace: Istio's standard metrics in each proxy.
+func telemetryPlugin(meshd, digest string) string {
+	return fmt.Sprintf(`apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: telemetry, namespace: %[1]s}
 spec:
-  hosts: [%[2]s]
-  http:
-  - match:
-    - headers:
-        end-user: {exact: jason}
-    route:
-    - destination: {host: %[2]s, subset: v3}
-  - route:
-    - destination: {host: %[2]s, subset: v1}
-      weight: 90
-    - destination: {host: %[2]s, subset: v3}
-      weight: 10
-`, ns, host("reviews"))
+  url: http://%[2]s/modules/%[3]s
+  sha256: %[3]s
+  phase: STATS
+  pluginConfig: {batchMaxTime: 1s}
+`, ns, meshd, digest)
 }
 
-// faultConfig delays ratings for the user jason.
-func faultConfig(delay string) string {
-	return fmt.Sprintf(`apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ratings, namespace: %[1]s}
-spec:
-  hosts: [%[2]s]
-  http:
-  - match:
-    - headers:
-        end-user: {exact: jason}
-    fault:
-      delay: {fixedDelay: %[3]s, percentage: {value: 100}}
-    route:
-    - destination: {host: %[2]s}
-  - route:
-    - destination: {host: %[2]s}
-`, ns, host("ratings"), delay)
-}
-
-// authzConfig denies POSTs to productpage.
-func authzConfig() string {
-	return fmt.Sprintf(`apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: productpage-read-only, namespace: %s}
+// helloPlugin deploys examples/filters/hello on productpage.
+func helloPlugin(meshd, digest string) string {
+	return fmt.Sprintf(`apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: hello, namespace: %[1]s}
 spec:
   selector:
     matchLabels: {app: productpage}
-  action: DENY
-  rules:
-  - to:
-    - operation:
-        methods: [POST, PUT, DELETE]
-`, ns)
+  url: http://%[2]s/modules/%[3]s
+  sha256: %[3]s
+  phase: STATS
+`, ns, meshd, digest)
+}
+
+// policyConfig is the Policy holding the demo's Rego for productpage.
+func policyConfig(rego string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: policy.wasmesh.io/v1alpha1\nkind: Policy\nmetadata: {name: no-admin, namespace: %s}\nspec:\n  selector:\n    matchLabels: {app: productpage}\n  rego: |\n", ns)
+	for _, l := range strings.Split(strings.TrimRight(rego, "\n"), "\n") {
+		b.WriteString("    " + l + "\n")
+	}
+	return b.String()
 }

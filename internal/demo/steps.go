@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -52,8 +54,8 @@ type page struct {
 	elapsed time.Duration
 }
 
-func (r *run) get(ctx context.Context, method string, hdr map[string]string) (page, error) {
-	req, _ := http.NewRequestWithContext(ctx, method, r.gateway+"/", nil)
+func (r *run) get(ctx context.Context, method, path string, hdr map[string]string) (page, error) {
+	req, _ := http.NewRequestWithContext(ctx, method, r.gateway+path, nil)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -80,7 +82,7 @@ func (r *run) get(ctx context.Context, method string, hdr map[string]string) (pa
 func (r *run) burst(ctx context.Context, n int) (map[string]int, error) {
 	counts := map[string]int{}
 	for range n {
-		p, err := r.get(ctx, http.MethodGet, nil)
+		p, err := r.get(ctx, http.MethodGet, "/", nil)
 		if err != nil {
 			return nil, err
 		}
@@ -113,35 +115,94 @@ func (r *run) printCounts(counts map[string]int, n int) {
 	}
 }
 
-func (r *run) steps(ctx context.Context) error {
-	n := r.cfg.Requests
-	r.say("\n== Step 0: bookinfo through the gateway %s (reviews balanced over v1, v2, v3)", r.gateway)
+// example reads one of the demo's config files in examples/bookinfo.
+func (r *run) example(name string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(r.cfg.Root, "examples", "bookinfo", name))
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	return string(b), nil
+}
+
+func (r *run) applyExample(ctx context.Context, name string) error {
+	y, err := r.example(name)
+	if err != nil {
+		return err
+	}
+	r.say("  applying examples/bookinfo/%s", name)
+	return r.apply(ctx, name, y)
+}
+
+// splitStep sends a burst and prints what the client saw next to what the
+// reviews sidecars counted (istio_requests_total deltas by version).
+func (r *run) splitStep(ctx context.Context, n int) error {
+	before, err := r.scrape(ctx, "reviews")
+	if err != nil {
+		return err
+	}
 	counts, err := r.burst(ctx, n)
 	if err != nil {
 		return err
 	}
 	r.printCounts(counts, n)
-
-	r.say("\n== Step 1: canary — VirtualService reviews: v1 90 %%, v3 10 %%")
-	if err := r.apply(ctx, "reviews-canary.yaml", canaryConfig()); err != nil {
-		return err
-	}
-	if counts, err = r.burst(ctx, n); err != nil {
-		return err
-	}
-	r.printCounts(counts, n)
-	r.say("  SPLIT reviews-v1=%d reviews-v3=%d reviews-v2=%d", counts["reviews-v1"], counts["reviews-v3"], counts["reviews-v2"])
-
-	const delay = 1500 * time.Millisecond
-	r.say("\n== Step 2: fault — ratings delayed %v for end-user jason (jason is routed to reviews v3, which calls ratings)", delay)
-	if err := r.apply(ctx, "ratings-fault.yaml", faultConfig(delay.String())); err != nil {
-		return err
-	}
-	jason, err := r.get(ctx, http.MethodGet, map[string]string{"end-user": "jason"})
+	after, err := r.waitMetrics(ctx, before, n)
 	if err != nil {
 		return err
 	}
-	anon, err := r.get(ctx, http.MethodGet, nil)
+	var seen, measured []string
+	for _, v := range []string{"v1", "v2", "v3"} {
+		seen = append(seen, fmt.Sprintf("reviews-%s=%d", v, counts["reviews-"+v]))
+		measured = append(measured, fmt.Sprintf("reviews-%s=%d", v, int(after[v]-before[v])))
+	}
+	r.say("  SPLIT %s", strings.Join(seen, " "))
+	r.say("  METRICS %s (istio_requests_total deltas, reporter=destination, from the reviews sidecars)", strings.Join(measured, " "))
+	return nil
+}
+
+// waitMetrics scrapes until the sidecars counted n more requests (the
+// telemetry filter counts at stream end, just after the response).
+func (r *run) waitMetrics(ctx context.Context, before map[string]float64, n int) (map[string]float64, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		after, err := r.scrape(ctx, "reviews")
+		if err != nil {
+			return nil, err
+		}
+		var delta float64
+		for k, v := range after {
+			delta += v - before[k]
+		}
+		if int(delta) >= n || time.Now().After(deadline) {
+			return after, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (r *run) steps(ctx context.Context) error {
+	n := r.cfg.Requests
+	r.say("\n== Step 0: bookinfo through the gateway %s (reviews balanced over v1, v2, v3; telemetry filter in every sidecar)", r.gateway)
+	if err := r.splitStep(ctx, n); err != nil {
+		return err
+	}
+
+	r.say("\n== Step 1: canary — reviews v1 90 %%, v3 10 %%")
+	if err := r.applyExample(ctx, "canary.yaml"); err != nil {
+		return err
+	}
+	if err := r.splitStep(ctx, n); err != nil {
+		return err
+	}
+
+	r.say("\n== Step 2: fault — ratings delayed 1.5s for end-user jason (jason is routed to reviews v3, which calls ratings)")
+	if err := r.applyExample(ctx, "ratings-fault.yaml"); err != nil {
+		return err
+	}
+	jason, err := r.get(ctx, http.MethodGet, "/", map[string]string{"end-user": "jason"})
+	if err != nil {
+		return err
+	}
+	anon, err := r.get(ctx, http.MethodGet, "/", nil)
 	if err != nil {
 		return err
 	}
@@ -152,35 +213,57 @@ func (r *run) steps(ctx context.Context) error {
 	if !r.authz {
 		r.say("  SKIPPED: bin/filters/authz.wasm is missing (make filters), so meshd enforces no policy")
 	} else {
-		if err := r.apply(ctx, "productpage-authz.yaml", authzConfig()); err != nil {
+		if err := r.applyExample(ctx, "productpage-authz.yaml"); err != nil {
 			return err
 		}
-		post, err := r.waitCode(ctx, http.MethodPost, http.StatusForbidden)
+		post, err := r.waitCode(ctx, http.MethodPost, "/", http.StatusForbidden)
 		if err != nil {
 			return err
 		}
-		get, err := r.get(ctx, http.MethodGet, nil)
+		get, err := r.get(ctx, http.MethodGet, "/", nil)
 		if err != nil {
 			return err
 		}
 		r.say("  DENY POST=%d %q GET=%d", post.code, firstLine(post.body), get.code)
 	}
 
-	r.say("\n== Step 4: a custom Go filter (examples/filters/hello, built for wasip1) pushed to meshd and deployed with a WasmPlugin")
+	r.say("\n== Step 4: a Rego Policy — examples/bookinfo/no-admin.rego on productpage (compiled by meshd, evaluated in the proxy)")
+	if !r.authz {
+		r.say("  SKIPPED: bin/filters/authz.wasm is missing (make filters)")
+	} else {
+		rego, err := r.example("no-admin.rego")
+		if err != nil {
+			return err
+		}
+		if err := r.apply(ctx, "no-admin-policy.yaml", policyConfig(rego)); err != nil {
+			return err
+		}
+		admin, err := r.waitCode(ctx, http.MethodGet, "/admin", http.StatusForbidden)
+		if err != nil {
+			return err
+		}
+		home, err := r.get(ctx, http.MethodGet, "/", nil)
+		if err != nil {
+			return err
+		}
+		r.say("  REGO /admin=%d %q /=%d", admin.code, firstLine(admin.body), home.code)
+	}
+
+	r.say("\n== Step 5: a custom Go filter (examples/filters/hello, built for wasip1) pushed to meshd and deployed with a WasmPlugin")
 	hdr, err := r.filterStep(ctx)
 	if err != nil {
 		return err
 	}
 	r.say("  FILTER x-wasmesh-hello=%q", hdr)
-	r.say("\nLook around: meshctl proxy-status --meshd %s; meshctl proxy-config routes productpage-v1; dashboard http://%s/ui/", r.state.Meshd, r.state.Meshd)
+	r.say("\nLook around: meshctl proxy-status --meshd %s; meshctl proxy-config routes productpage-v1-proxy; dashboard http://%s/ui/", r.state.Meshd, r.state.Meshd)
 	return nil
 }
 
 // waitCode retries a request until it gets code (the new listener takes a moment).
-func (r *run) waitCode(ctx context.Context, method string, code int) (page, error) {
+func (r *run) waitCode(ctx context.Context, method, path string, code int) (page, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		p, err := r.get(ctx, method, nil)
+		p, err := r.get(ctx, method, path, nil)
 		if err != nil || p.code == code || time.Now().After(deadline) {
 			return p, err
 		}
@@ -193,41 +276,42 @@ func firstLine(s string) string {
 	return s
 }
 
-// filterStep uploads hello.wasm and deploys it on the gateway's route
-// target, productpage; it returns the header the filter added.
-func (r *run) filterStep(ctx context.Context) (string, error) {
-	mod, err := os.ReadFile(r.bin("filters/hello.wasm"))
+// pushModule uploads bin/filters/NAME.wasm to meshd's module store and
+// returns its sha256.
+func (r *run) pushModule(ctx context.Context, name string) (string, error) {
+	mod, err := os.ReadFile(r.bin("filters/" + name + ".wasm"))
 	if err != nil {
 		return "", fmt.Errorf("demo: %w", err)
 	}
 	sum := sha256.Sum256(mod)
 	digest := hex.EncodeToString(sum[:])
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, "http://"+r.state.Meshd+"/modules/"+digest, strings.NewReader(string(mod)))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, "http://"+r.state.Meshd+"/modules/"+digest, bytes.NewReader(mod))
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("demo: pushing hello.wasm: %w", err)
+		return "", fmt.Errorf("demo: pushing %s.wasm: %w", name, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("demo: pushing hello.wasm: %s", resp.Status)
+		return "", fmt.Errorf("demo: pushing %s.wasm: %s", name, resp.Status)
 	}
-	r.say("  pushed sha256:%s (%d bytes)", digest, len(mod))
-	wp := fmt.Sprintf(`apiVersion: extensions.istio.io/v1alpha1
-kind: WasmPlugin
-metadata: {name: hello, namespace: %s}
-spec:
-  selector:
-    matchLabels: {app: productpage}
-  url: http://%s/modules/%s
-  sha256: %s
-  phase: STATS
-`, ns, r.state.Meshd, digest, digest)
-	if err := r.apply(ctx, "hello-wasmplugin.yaml", wp); err != nil {
+	r.progress("pushed %s.wasm to meshd's module store: sha256:%s (%d bytes)", name, digest, len(mod))
+	return digest, nil
+}
+
+// filterStep deploys hello.wasm on productpage and returns the header the
+// filter added.
+func (r *run) filterStep(ctx context.Context) (string, error) {
+	digest, err := r.pushModule(ctx, "hello")
+	if err != nil {
+		return "", err
+	}
+	r.say("  pushed sha256:%s", digest)
+	if err := r.apply(ctx, "hello-wasmplugin.yaml", helloPlugin(r.state.Meshd, digest)); err != nil {
 		return "", err
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		p, err := r.get(ctx, http.MethodGet, nil)
+		p, err := r.get(ctx, http.MethodGet, "/", nil)
 		if err != nil {
 			return "", err
 		}

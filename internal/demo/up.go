@@ -61,6 +61,10 @@ func Up(ctx context.Context, cfg Config) (err error) {
 	if st, err := LoadState(cfg.Dir); err == nil {
 		return fmt.Errorf("demo: a demo is already running (meshd %s); stop it with 'meshctl demo down'", st.Meshd)
 	}
+	// a fresh config directory: the demo applies its steps from scratch
+	if err := os.RemoveAll(filepath.Join(cfg.Dir, "config")); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	for _, d := range []string{"logs", "config", "data"} {
 		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {
 			return fmt.Errorf("demo: %w", err)
@@ -108,7 +112,7 @@ func (r *run) binaries(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, f := range []string{"authz", "hello"} {
+	for _, f := range []string{"authz", "telemetry", "hello"} {
 		out := r.bin(filepath.Join("filters", f+".wasm"))
 		if _, err := os.Stat(out); err == nil {
 			continue
@@ -177,7 +181,8 @@ func ports(n int) ([]int, error) {
 }
 
 func (r *run) startMesh(ctx context.Context) error {
-	p, err := ports(3 + 4*len(workloads) + 2)
+	const per = 6
+	p, err := ports(4 + per*len(workloads))
 	if err != nil {
 		return err
 	}
@@ -201,11 +206,19 @@ func (r *run) startMesh(ctx context.Context) error {
 	r.ws = append([]workload(nil), workloads...)
 	for i := range r.ws {
 		w := &r.ws[i]
-		w.appPort, w.inPort, w.egress, w.admin = p[4+4*i], p[5+4*i], p[6+4*i], p[7+4*i]
+		q := p[4+per*i:]
+		w.appPort, w.inPort, w.egress, w.admin, w.stats, w.status = q[0], q[1], q[2], q[3], q[4], q[5]
 	}
 	r.gateway = "http://127.0.0.1:" + strconv.Itoa(gw)
 	r.state.Gateway = r.gateway
 	if err := r.apply(ctx, "bookinfo.yaml", baseConfig(r.ws, gw)); err != nil {
+		return err
+	}
+	digest, err := r.pushModule(ctx, "telemetry")
+	if err != nil {
+		return err
+	}
+	if err := r.apply(ctx, "telemetry-wasmplugin.yaml", telemetryPlugin(mon, digest)); err != nil {
 		return err
 	}
 	for _, w := range r.ws {
@@ -214,12 +227,14 @@ func (r *run) startMesh(ctx context.Context) error {
 			"--listen", "127.0.0.1:"+strconv.Itoa(w.appPort), "--outbound", "http://127.0.0.1:"+strconv.Itoa(w.egress)); err != nil {
 			return err
 		}
-		if err := r.sidecar(w.name()+"-proxy", bootstrapYAML(w), xdsAddr, w.admin); err != nil {
+		if err := r.sidecar(w.name()+"-proxy", bootstrapYAML(w), xdsAddr, w.admin,
+			"--stats-port", strconv.Itoa(w.stats), "--status-port", strconv.Itoa(w.status), "--health-port", "0"); err != nil {
 			return err
 		}
 	}
 	r.progress("starting the ingress gateway on %s", r.gateway)
-	if err := r.sidecar("ingressgateway", gatewayBootstrap(), xdsAddr, gwAdmin, "--mode", "gateway"); err != nil {
+	if err := r.sidecar("ingressgateway", gatewayBootstrap(), xdsAddr, gwAdmin, "--mode", "gateway",
+		"--stats-port", "0", "--status-port", "0", "--health-port", "0"); err != nil {
 		return err
 	}
 	r.progress("waiting for traffic to flow through the gateway ...")

@@ -1,0 +1,101 @@
+package demo
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// requestsByVersion sums istio_requests_total as reported by the
+// destination sidecars of app, by destination_version.
+func requestsByVersion(text io.Reader, app string) (map[string]float64, error) {
+	out := map[string]float64{}
+	sc := bufio.NewScanner(text)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, "istio_requests_total{")
+		if !ok {
+			continue
+		}
+		end := strings.LastIndex(rest, "}")
+		if end < 0 {
+			continue
+		}
+		labels, err := parseLabels(rest[:end])
+		if err != nil {
+			return nil, fmt.Errorf("demo: metrics line %q: %w", line, err)
+		}
+		if labels["reporter"] != "destination" || labels["destination_app"] != app {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
+		if err != nil {
+			return nil, fmt.Errorf("demo: metrics line %q: %w", line, err)
+		}
+		out[labels["destination_version"]] += v
+	}
+	return out, sc.Err()
+}
+
+// parseLabels reads the label set of one Prometheus text-format sample.
+func parseLabels(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for len(s) > 0 {
+		s = strings.TrimLeft(s, ", ")
+		if s == "" {
+			break
+		}
+		name, rest, ok := strings.Cut(s, "=\"")
+		if !ok {
+			return nil, fmt.Errorf("label without a quoted value near %q", s)
+		}
+		var v strings.Builder
+		i := 0
+		for ; i < len(rest) && rest[i] != '"'; i++ {
+			if rest[i] == '\\' && i+1 < len(rest) {
+				i++
+				switch rest[i] {
+				case 'n':
+					v.WriteByte('\n')
+				default:
+					v.WriteByte(rest[i])
+				}
+				continue
+			}
+			v.WriteByte(rest[i])
+		}
+		if i >= len(rest) {
+			return nil, fmt.Errorf("unterminated value of %s", name)
+		}
+		out[name] = v.String()
+		s = rest[i+1:]
+	}
+	return out, nil
+}
+
+// scrape sums requestsByVersion over the merged metrics of every sidecar.
+func (r *run) scrape(ctx context.Context, app string) (map[string]float64, error) {
+	total := map[string]float64{}
+	for _, w := range r.ws {
+		url := fmt.Sprintf("http://127.0.0.1:%d/stats/prometheus", w.status)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := r.client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("demo: scraping %s: %w", w.name(), err)
+		}
+		m, err := requestsByVersion(resp.Body, app)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			total[k] += v
+		}
+	}
+	return total, nil
+}
