@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmesh/wasmesh/control/ca"
@@ -47,19 +50,34 @@ func freeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// installMesh runs `meshctl install` with the webhooks pointing at
-// webhookAddr, and uninstalls (keeping the CRDs) when the test ends.
-func installMesh(t testing.TB, c *kubetest.Cluster, webhookAddr string) {
+var meshNamespaces atomic.Int64
+
+// installMesh runs `meshctl install` into a namespace of its own with the
+// webhooks pointing at webhookAddr, and returns that namespace. When the
+// test ends it deletes the webhook configurations (a namespace cannot be
+// deleted here: no namespace controller runs to finish it).
+func installMesh(t testing.TB, c *kubetest.Cluster, webhookAddr string) string {
 	t.Helper()
-	meshctlRunTB(t, "install", "--kubeconfig", c.Kubeconfig, "--webhook-url", "https://"+webhookAddr)
-	t.Cleanup(func() { meshctlRunTB(t, "uninstall", "--kubeconfig", c.Kubeconfig, "--keep-crds") })
+	ns := fmt.Sprintf("wasmesh-t%d", meshNamespaces.Add(1))
+	meshctlRunTB(t, "install", "--kubeconfig", c.Kubeconfig, "--namespace", ns, "--webhook-url", "https://"+webhookAddr)
+	t.Cleanup(func() {
+		adm := c.Client.AdmissionregistrationV1()
+		ctx := context.Background()
+		if err := adm.ValidatingWebhookConfigurations().Delete(ctx, kube.ValidatorName, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Error(err)
+		}
+		if err := adm.MutatingWebhookConfigurations().Delete(ctx, kube.InjectorName, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Error(err)
+		}
+	})
+	return ns
 }
 
 // caPluginDir lays the installed cacerts secret out as its volume would be
 // mounted in meshd's pod.
-func caPluginDir(t testing.TB, c *kubetest.Cluster) string {
+func caPluginDir(t testing.TB, c *kubetest.Cluster, meshNS string) string {
 	t.Helper()
-	secret, err := c.Client.CoreV1().Secrets(kube.DefaultNamespace).Get(context.Background(), kube.CASecretName, metav1.GetOptions{})
+	secret, err := c.Client.CoreV1().Secrets(meshNS).Get(context.Background(), kube.CASecretName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,13 +91,13 @@ func caPluginDir(t testing.TB, c *kubetest.Cluster) string {
 }
 
 // runMeshd starts meshd in Kubernetes mode in this process; it stops when
-// the test ends.
-func runMeshd(t testing.TB, c *kubetest.Cluster, webhookAddr, lease string) *server.Server {
+// the test ends. A zero debounce is meshd's default (100ms).
+func runMeshd(t testing.TB, c *kubetest.Cluster, meshNS, webhookAddr, lease string, debounce time.Duration) *server.Server {
 	t.Helper()
 	s, err := server.New(server.Config{
-		Kubernetes: &server.KubeConfig{Rest: c.Config, WebhookAddr: webhookAddr, LeaseName: lease, Identity: "meshd-in-process",
+		Kubernetes: &server.KubeConfig{Rest: c.Config, Namespace: meshNS, WebhookAddr: webhookAddr, LeaseName: lease, Identity: "meshd-in-process",
 			LeaseDuration: 6 * time.Second, RenewDeadline: 4 * time.Second, RetryPeriod: 500 * time.Millisecond},
-		DataDir: t.TempDir(), PluginCADir: caPluginDir(t, c),
+		DataDir: t.TempDir(), PluginCADir: caPluginDir(t, c, meshNS), Debounce: debounce,
 		XDSAddr: "127.0.0.1:0", SecureXDSAddr: "127.0.0.1:0", MonitorAddr: "127.0.0.1:0",
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
@@ -180,10 +198,10 @@ func TestMeshdKubernetesMode(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
 	whAddr := freeAddr(t)
-	installMesh(t, c, whAddr)
+	meshNS := installMesh(t, c, whAddr)
 	ns := c.Namespace(t, "kmode", nil)
 	createReviews(t, c, ns, "10.20.0.1")
-	s := runMeshd(t, c, whAddr, "meshd-kmode")
+	s := runMeshd(t, c, meshNS, whAddr, "meshd-kmode", 0)
 
 	p, err := xdstest.Start(xdstest.Options{Address: s.XDSAddr(), Node: sidecarNode(t, ns, "ratings-1", "ratings")})
 	if err != nil {
