@@ -19,7 +19,7 @@ func (p *Proxy) buildHandler(l *config.Listener, fc *config.FilterChain) (http.H
 	hcm := fc.HTTP
 	routes := hcm.Routes
 	if hcm.RDSName != "" {
-		routes = p.state.routes[hcm.RDSName]
+		routes = p.state.activeRoutes[hcm.RDSName]
 	}
 	var filters []httpx.Filter
 	for i := range hcm.Filters {

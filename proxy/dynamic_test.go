@@ -114,3 +114,29 @@ func TestStaticListenerWithUnbuildableFilter(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// Clusters before routes: a route version that points at an EDS cluster
+// without endpoints yet keeps the previous version serving until they arrive.
+func TestRouteWaitsForClusterWarming(t *testing.T) {
+	a := newBackend(t, "a", nil)
+	b := newBackend(t, "b", nil)
+	e := start(t, res(t, httpListener("l", "")), res(t, staticCluster("a", "", a.addr())))
+	u := e.routes("l", routesYAML(`{match: {prefix: /}, route: {cluster: a}}`))
+	if err := e.p.OnUpdate(xdsclient.ClusterType, "2", map[string]proto.Message{"b": res(t, edsCluster("b"))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.OnUpdate(xdsclient.RouteType, "2", map[string]proto.Message{"rds": res(t, routesYAML(`{match: {prefix: /}, route: {cluster: b}}`))}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if r, _ := get(t, u+"/"); r.StatusCode != 200 || r.Header.Get("X-Backend") != "a" {
+			t.Fatalf("while b warms: %d from %q", r.StatusCode, r.Header.Get("X-Backend"))
+		}
+	}
+	if err := e.p.OnUpdate(xdsclient.EndpointType, "2", map[string]proto.Message{"b": res(t, cla("b", b.addr()))}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := get(t, u+"/"); r.Header.Get("X-Backend") != "b" {
+		t.Fatalf("after b warmed: served by %q", r.Header.Get("X-Backend"))
+	}
+}

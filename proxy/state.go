@@ -15,13 +15,16 @@ type state struct {
 	versions  map[string]string
 	updatedAt map[string]time.Time
 
-	listeners  map[string]*config.Listener // wanted (static and dynamic)
-	active     map[string]*config.Listener // applied: warm listeners (or the previous version while a new one warms)
-	routes     map[string]*config.RouteConfig
-	clusters   map[string]*config.Cluster
-	endpoints  map[string]*config.Endpoints
-	secrets    map[string]*config.Secret
-	extensions map[string]*config.HTTPFilter
+	listeners map[string]*config.Listener // wanted (static and dynamic)
+	active    map[string]*config.Listener // applied: warm listeners (or the previous version while a new one warms)
+	routes    map[string]*config.RouteConfig
+	// activeRoutes are the route configs handlers use (see selectRoutesLocked).
+	activeRoutes   map[string]*config.RouteConfig
+	routeWaitSince map[string]time.Time
+	clusters       map[string]*config.Cluster
+	endpoints      map[string]*config.Endpoints
+	secrets        map[string]*config.Secret
+	extensions     map[string]*config.HTTPFilter
 }
 
 func newState() *state {
@@ -30,6 +33,7 @@ func newState() *state {
 		versions: map[string]string{}, updatedAt: map[string]time.Time{},
 		listeners: map[string]*config.Listener{}, active: map[string]*config.Listener{},
 		routes: map[string]*config.RouteConfig{}, clusters: map[string]*config.Cluster{},
+		activeRoutes: map[string]*config.RouteConfig{}, routeWaitSince: map[string]time.Time{},
 		endpoints: map[string]*config.Endpoints{}, secrets: map[string]*config.Secret{},
 		extensions: map[string]*config.HTTPFilter{},
 	}

@@ -215,10 +215,14 @@ func (p *Proxy) applyLocked(typeURL string) error {
 	case xdsclient.ClusterType:
 		p.clusters.Set(st.clusters)
 		p.clusters.SetEndpoints(st.endpoints)
-		return nil
+		if len(st.routeWaitSince) == 0 {
+			return nil
+		}
 	case xdsclient.EndpointType:
 		p.clusters.SetEndpoints(st.endpoints)
-		return nil
+		if len(st.routeWaitSince) == 0 {
+			return nil
+		}
 	}
 	return p.activateLocked()
 }
@@ -227,6 +231,7 @@ func (p *Proxy) applyLocked(typeURL string) error {
 // still warming, and rebuilds handlers for route and filter changes.
 func (p *Proxy) activateLocked() error {
 	st := p.state
+	p.selectRoutesLocked()
 	next := map[string]*config.Listener{}
 	for name, l := range st.listeners {
 		switch {
