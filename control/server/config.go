@@ -78,6 +78,9 @@ func (c Config) withDefaults() (Config, error) {
 			return c, err
 		}
 		c.Kubernetes = &k
+		if k.LeaseName != "" && c.SecureXDSAddr != "" && c.PluginCADir == "" {
+			return c, errors.New("server: replicas (a leader lease) need a shared CA: set the plug-in CA directory (the cacerts secret)")
+		}
 		if c.DataDir == "" {
 			c.DataDir = filepath.Join(os.TempDir(), "meshd-data")
 		}
