@@ -29,7 +29,12 @@ func loadBench(b *testing.B, h *Host, name string, mod []byte) *Plugin {
 // guest that returns at once, through the HTTPStream API (lock, context,
 // deadline bookkeeping, wazero call with termination checks).
 func BenchmarkEmptyCallback(b *testing.B) {
-	h, _ := newTestHost(b, Config{})
+	b.Run("deadlines", func(b *testing.B) { benchEmptyCallback(b, Config{}) })
+	b.Run("no-deadlines", func(b *testing.B) { benchEmptyCallback(b, Config{NoDeadlines: true}) })
+}
+
+func benchEmptyCallback(b *testing.B, cfg Config) {
+	h, _ := newTestHost(b, cfg)
 	p := loadBench(b, h, "empty", watGuest(b, "empty", emptyWAT))
 	s := p.NewHTTPStream(nil, StreamCallbacks{})
 	defer s.Done()
@@ -63,7 +68,16 @@ func BenchmarkEmptyCallbackRaw(b *testing.B) {
 // headers and adds 1: stream open (context_create), request headers, done
 // (on_done/on_log/on_delete).
 func BenchmarkFilterRequest(b *testing.B) {
-	h, _ := newTestHost(b, Config{})
+	for _, mode := range []struct {
+		name string
+		cfg  Config
+	}{{"deadlines", Config{}}, {"no-deadlines", Config{NoDeadlines: true}}} {
+		b.Run(mode.name, func(b *testing.B) { benchFilterRequest(b, mode.cfg) })
+	}
+}
+
+func benchFilterRequest(b *testing.B, cfg Config) {
+	h, _ := newTestHost(b, cfg)
 	p := loadBench(b, h, "bench", goGuest(b, "bench"))
 	b.ReportAllocs()
 	for b.Loop() {

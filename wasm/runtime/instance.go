@@ -94,7 +94,8 @@ func (r *Runtime) Instantiate(ctx context.Context, c *Compiled, cfg InstanceConf
 }
 
 // Call runs fn with params/results in stack (api.Function.CallWithStack).
-// The outermost call gets a deadline of timeout (0: none); nested calls made
+// The outermost call gets a deadline of timeout (0, or a runtime built with
+// NoDeadlines: none); nested calls made
 // by host functions during it share the outer deadline. A failed call
 // returns an error wrapping ErrTimeout or ErrTrap; the instance is then
 // unusable.
@@ -103,7 +104,7 @@ func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) 
 		return fmt.Errorf("%w: function not exported", ErrTrap)
 	}
 	outer := i.depth == 0
-	if outer && timeout > 0 {
+	if outer && timeout > 0 && !i.rt.noDeadlines {
 		i.deadline.Store(time.Now().Add(timeout).UnixNano())
 	}
 	i.depth++

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -27,6 +28,13 @@ type Config struct {
 	MaxMemoryPages uint32
 	// WatchdogInterval is how often deadlines are checked; 0 means 5ms.
 	WatchdogInterval time.Duration
+	// NoDeadlines compiles guests without wazero's termination checks, so
+	// a callback's deadline is not enforced: a runaway guest keeps its
+	// goroutine busy forever. It makes every call into the guest several
+	// times cheaper (wazero starts a watcher goroutine per call otherwise),
+	// which is Envoy's own trade-off: its Wasm runtimes have no deadline.
+	// Use it only for modules you trust (e.g. the built-in filters).
+	NoDeadlines bool
 }
 
 // ErrDigestMismatch is returned by Compile when the module's sha256 is not
@@ -40,6 +48,8 @@ type Runtime struct {
 	cache    wazero.CompilationCache
 	maxPages uint32
 	wd       *watchdog
+	// noDeadlines: guests were compiled without termination checks.
+	noDeadlines bool
 
 	mu       sync.Mutex
 	compiled map[string]*compileEntry
@@ -70,12 +80,19 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		maxPages = DefaultMaxMemoryPages
 	}
 	rc := wazero.NewRuntimeConfigCompiler().
-		WithCloseOnContextDone(true).
+		WithCloseOnContextDone(!cfg.NoDeadlines).
 		WithMemoryLimitPages(maxPages)
 	var cache wazero.CompilationCache
 	if cfg.CacheDir != "" {
+		dir := cfg.CacheDir
+		if cfg.NoDeadlines {
+			// Code compiled without termination checks must never be
+			// loaded by a runtime that relies on them, and vice versa:
+			// wazero's cache key does not tell them apart.
+			dir = filepath.Join(dir, "no-deadlines")
+		}
 		var err error
-		cache, err = wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		cache, err = wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
 			return nil, fmt.Errorf("runtime: compilation cache %s: %w", cfg.CacheDir, err)
 		}
@@ -86,12 +103,13 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		interval = 5 * time.Millisecond
 	}
 	return &Runtime{
-		log:      log,
-		rt:       wazero.NewRuntimeWithConfig(ctx, rc),
-		cache:    cache,
-		maxPages: maxPages,
-		wd:       newWatchdog(interval),
-		compiled: map[string]*compileEntry{},
+		log:         log,
+		rt:          wazero.NewRuntimeWithConfig(ctx, rc),
+		cache:       cache,
+		maxPages:    maxPages,
+		wd:          newWatchdog(interval),
+		noDeadlines: cfg.NoDeadlines,
+		compiled:    map[string]*compileEntry{},
 	}, nil
 }
 

@@ -188,3 +188,40 @@ func benchCall(b *testing.B, termination bool) {
 		}
 	}
 }
+
+// TestNoDeadlines: a runtime built for trusted guests calls and traps as
+// usual, keeps its compiled code apart in the disk cache, and does not stop
+// a call at its deadline (a bounded loop overruns a 1ns deadline and still
+// completes).
+func TestNoDeadlines(t *testing.T) {
+	dir := t.TempDir()
+	rt, err := New(context.Background(), Config{CacheDir: dir, NoDeadlines: true, WatchdogInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	c, err := rt.Compile(context.Background(), wat(t, `(module
+  (memory (export "memory") 1)
+  (func (export "count") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1))
+  (func (export "trap") unreachable))`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := rt.Instantiate(context.Background(), c, InstanceConfig{MemoryLimitPages: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = in.Close(context.Background()) })
+	st := []uint64{50_000_000}
+	if err := in.Call(in.Module.ExportedFunction("count"), time.Nanosecond, st); err != nil || st[0] != 50_000_000 {
+		t.Fatalf("count: %v %v", err, st)
+	}
+	if err := in.Call(in.Module.ExportedFunction("trap"), time.Second, make([]uint64, 1)); !errors.Is(err, ErrTrap) {
+		t.Fatalf("trap: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "no-deadlines")); err != nil {
+		t.Errorf("compiled code not kept apart: %v", err)
+	}
+}
