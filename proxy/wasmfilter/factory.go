@@ -32,6 +32,9 @@ type Config struct {
 	// AllowPrivateFetch lets remote modules come from loopback/private addresses (tests, in-mesh stores).
 	AllowPrivateFetch bool
 	Foreign           *host.ForeignRegistry
+	// NoDeadlines runs filters without per-callback deadlines: much cheaper
+	// calls, for trusted modules only (host.Config.NoDeadlines).
+	NoDeadlines bool
 	// LocalIdentity is the workload's SPIFFE ID (the URI SAN of the
 	// certificate the proxy presents in mesh mTLS), served as
 	// connection.uri_san_local_certificate on mTLS connections; "" = none.
@@ -65,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*Factory, error) {
 	if foreign == nil {
 		foreign = host.NewForeignRegistry()
 	}
-	h, err := host.New(ctx, host.Config{Logger: cfg.Logger, CacheDir: cfg.CacheDir, NodeID: cfg.NodeID,
+	h, err := host.New(ctx, host.Config{Logger: cfg.Logger, CacheDir: cfg.CacheDir, NodeID: cfg.NodeID, NoDeadlines: cfg.NoDeadlines,
 		NodeMetadata: cfg.NodeMetadata, HTTPCalls: f, Foreign: foreign})
 	if err != nil {
 		return nil, fmt.Errorf("wasmfilter: %w", err)
