@@ -10,10 +10,13 @@ import (
 	"strings"
 )
 
-// requestsByVersion sums istio_requests_total as reported by the
-// destination sidecars of app, by destination_version.
-func requestsByVersion(text io.Reader, app string) (map[string]float64, error) {
-	out := map[string]float64{}
+// requestsTo sums istio_requests_total of one sidecar's metrics for
+// requests to the service named app. Only app's own sidecars are scraped,
+// so these are the requests that workload served. (The reporter label is
+// not used: the telemetry filter currently labels the inbound side of a
+// Sidecar-ingress listener reporter="source".)
+func requestsTo(text io.Reader, app string) (float64, error) {
+	var out float64
 	sc := bufio.NewScanner(text)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -28,16 +31,16 @@ func requestsByVersion(text io.Reader, app string) (map[string]float64, error) {
 		}
 		labels, err := parseLabels(rest[:end])
 		if err != nil {
-			return nil, fmt.Errorf("demo: metrics line %q: %w", line, err)
+			return 0, fmt.Errorf("demo: metrics line %q: %w", line, err)
 		}
-		if labels["reporter"] != "destination" || labels["destination_app"] != app {
+		if labels["destination_service_name"] != app {
 			continue
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
 		if err != nil {
-			return nil, fmt.Errorf("demo: metrics line %q: %w", line, err)
+			return 0, fmt.Errorf("demo: metrics line %q: %w", line, err)
 		}
-		out[labels["destination_version"]] += v
+		out += v
 	}
 	return out, sc.Err()
 }
@@ -78,24 +81,26 @@ func parseLabels(s string) (map[string]string, error) {
 	return out, nil
 }
 
-// scrape sums requestsByVersion over the merged metrics of every sidecar.
+// scrape reads requestsTo from the merged metrics of each of app's
+// sidecars, by version.
 func (r *run) scrape(ctx context.Context, app string) (map[string]float64, error) {
 	total := map[string]float64{}
 	for _, w := range r.ws {
+		if w.app != app {
+			continue
+		}
 		url := fmt.Sprintf("http://127.0.0.1:%d/stats/prometheus", w.status)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := r.client.Do(req)
 		if err != nil {
 			return nil, fmt.Errorf("demo: scraping %s: %w", w.name(), err)
 		}
-		m, err := requestsByVersion(resp.Body, app)
+		n, err := requestsTo(resp.Body, app)
 		resp.Body.Close()
 		if err != nil {
 			return nil, err
 		}
-		for k, v := range m {
-			total[k] += v
-		}
+		total[w.version] = n
 	}
 	return total, nil
 }

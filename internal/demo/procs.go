@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -22,6 +25,8 @@ type Process struct {
 
 // State is what Down needs to stop a running demo.
 type State struct {
+	// Owner is the pid of the `meshctl demo up` that started the processes.
+	Owner     int       `json:"owner"`
 	Meshd     string    `json:"meshd"`   // monitoring host:port
 	Gateway   string    `json:"gateway"` // ingress base URL
 	Processes []Process `json:"processes"`
@@ -105,7 +110,14 @@ func Down(dir string, progress func(string)) error {
 		return err
 	}
 	stopAll(st.Processes, progress, func(int) bool { return false })
-	return os.Remove(filepath.Join(dir, StateFile))
+	// the interactive `demo up` waiting for Ctrl-C ends too
+	if st.Owner != os.Getpid() && stopPID(st.Owner, 5*time.Second, func(int) bool { return false }) {
+		progress(fmt.Sprintf("stopped meshctl demo up (pid %d)", st.Owner))
+	}
+	if err := os.Remove(filepath.Join(dir, StateFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
 }
 
 // stopAll stops processes in reverse start order.
@@ -117,12 +129,35 @@ func stopAll(ps []Process, progress func(string), reap func(int) bool) {
 	}
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+// freePort returns a loopback port that was free a moment ago, below
+// Linux's default ephemeral range (32768+) so outgoing connections do not
+// take it before the process that is to listen there starts.
+func freePort(taken map[int]bool) (int, error) {
+	for range 200 {
+		p := 20000 + rand.IntN(12000)
+		if taken[p] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		taken[p] = true
+		return p, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("demo: no free loopback port between 20000 and 32000")
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

@@ -17,7 +17,10 @@ import (
 )
 
 // synced waits until meshd reports every connected proxy synced.
-func (r *run) synced(ctx context.Context) error {
+func (r *run) synced(ctx context.Context) error { return r.waitProxies(ctx, 0) }
+
+// waitProxies waits until at least n proxies are connected and all synced.
+func (r *run) waitProxies(ctx context.Context, n int) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var ps []struct {
@@ -30,13 +33,16 @@ func (r *run) synced(ctx context.Context) error {
 			err = json.NewDecoder(resp.Body).Decode(&ps)
 			resp.Body.Close()
 		}
-		all := err == nil
+		all := err == nil && len(ps) >= n
 		for _, p := range ps {
 			all = all && p.Synced
 		}
 		if all {
 			time.Sleep(100 * time.Millisecond) // listeners swap after the ACK
 			return nil
+		}
+		if err := r.dead(); err != nil {
+			return err
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("demo: proxies not synced after 15s (%v); see 'meshctl proxy-status --meshd %s'", err, r.state.Meshd)
@@ -155,7 +161,7 @@ func (r *run) splitStep(ctx context.Context, n int) error {
 		measured = append(measured, fmt.Sprintf("reviews-%s=%d", v, int(after[v]-before[v])))
 	}
 	r.say("  SPLIT %s", strings.Join(seen, " "))
-	r.say("  METRICS %s (istio_requests_total deltas, reporter=destination, from the reviews sidecars)", strings.Join(measured, " "))
+	r.say("  METRICS %s (istio_requests_total deltas read from each reviews sidecar's merged metrics)", strings.Join(measured, " "))
 	return nil
 }
 

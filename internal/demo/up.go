@@ -71,7 +71,7 @@ func Up(ctx context.Context, cfg Config) (err error) {
 		}
 	}
 	r := &run{cfg: cfg, cmds: map[int]*exec.Cmd{}, done: map[int]chan struct{}{},
-		client: &http.Client{Timeout: 15 * time.Second}}
+		client: &http.Client{Timeout: 15 * time.Second}, state: State{Owner: os.Getpid()}}
 	defer func() {
 		r.stop()
 		if rmErr := os.Remove(filepath.Join(cfg.Dir, StateFile)); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) && err == nil {
@@ -170,8 +170,9 @@ func (r *run) stop() {
 
 func ports(n int) ([]int, error) {
 	out := make([]int, n)
+	taken := map[int]bool{}
 	for i := range out {
-		p, err := freePort()
+		p, err := freePort(taken)
 		if err != nil {
 			return nil, err
 		}
@@ -237,7 +238,10 @@ func (r *run) startMesh(ctx context.Context) error {
 		"--stats-port", "0", "--status-port", "0", "--health-port", "0"); err != nil {
 		return err
 	}
-	r.progress("waiting for traffic to flow through the gateway ...")
+	r.progress("waiting for every proxy to ACK its configuration, then for traffic through the gateway ...")
+	if err := r.waitProxies(ctx, len(r.ws)+1); err != nil {
+		return err
+	}
 	return r.waitOK(ctx, r.gateway+"/", 30*time.Second)
 }
 
@@ -258,6 +262,18 @@ func (r *run) sidecar(name, boot, xdsAddr string, admin int, extra ...string) er
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
+// dead reports a started process that exited, with the end of its log.
+func (r *run) dead() error {
+	for _, p := range r.state.Processes {
+		select {
+		case <-r.done[p.PID]:
+			return fmt.Errorf("demo: %s exited:\n%s", p.Name, tail(p.Log, 10))
+		default:
+		}
+	}
+	return nil
+}
+
 // waitOK polls url until it answers 200.
 func (r *run) waitOK(ctx context.Context, url string, within time.Duration) error {
 	deadline := time.Now().Add(within)
@@ -277,6 +293,9 @@ func (r *run) waitOK(ctx context.Context, url string, within time.Duration) erro
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if err := r.dead(); err != nil {
+			return err
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("demo: %s not answering 200 after %v (last: %s); logs are in %s", url, within, last, filepath.Join(r.cfg.Dir, "logs"))
