@@ -1,6 +1,7 @@
 package meshctl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,13 +27,26 @@ spec:
   http:
   - route:
     - destination: {host: web.mesh}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: client, namespace: default}
+spec:
+  workloadSelector:
+    labels: {app: client}
+  egress:
+  - port: {number: EGRESS, protocol: HTTP, name: http}
+    bind: 127.0.0.1
+    captureMode: NONE
+    hosts: ["./*"]
 `
 
 // TestProxyStatusAndConfig runs meshd and a real meshproxy and reads
 // both through meshctl.
 func TestProxyStatusAndConfig(t *testing.T) {
 	meshd, xds := startMeshd(t)
-	if _, errs, code := run(t, sidecarCfg, "--meshd", meshd, "apply", "-f", "-"); code != 0 {
+	egress := fmt.Sprint(freePort(t))
+	if _, errs, code := run(t, strings.ReplaceAll(sidecarCfg, "EGRESS", egress), "--meshd", meshd, "apply", "-f", "-"); code != 0 {
 		t.Fatalf("apply: %s", errs)
 	}
 	admin := startProxy(t, "client", xds)
@@ -59,7 +73,7 @@ func TestProxyStatusAndConfig(t *testing.T) {
 
 	for _, c := range []struct{ view, want string }{
 		{"clusters", "web.mesh"},
-		{"listeners", "0.0.0.0"},
+		{"listeners", "127.0.0.1:" + egress},
 		{"routes", "web.mesh"},
 		{"endpoints", "127.0.0.1:9"},
 	} {
