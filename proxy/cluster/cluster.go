@@ -41,12 +41,13 @@ type Cluster struct {
 	h1, h2                            *http.Transport
 	pool                              *h1Pool // plaintext HTTP/1.1
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	warm   chan struct{}
-	warmed sync.Once
-	hc     hcState
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	warm    chan struct{}
+	warmed  sync.Once
+	hc      hcState
+	origDst origDstHosts
 
 	rqTotal *atomic.Int64
 	rqClass [6]*atomic.Int64
@@ -79,6 +80,12 @@ func newCluster(parent context.Context, c *config.Cluster, secrets Secrets, st *
 	if len(c.HealthChecks) > 0 {
 		cl.wg.Add(1)
 		go cl.healthLoop()
+	}
+	if c.Type == config.ClusterOriginalDst {
+		cl.origDst.hosts = map[string]*origDstHost{}
+		cl.warmed.Do(func() { close(cl.warm) })
+		cl.wg.Add(1)
+		go cl.origDstCleanup()
 	}
 	return cl
 }
@@ -116,10 +123,24 @@ func (c *Cluster) SetEndpoints(e *config.Endpoints) {
 func (c *Cluster) Warm() <-chan struct{} { return c.warm }
 
 // Hosts returns the current hosts.
-func (c *Cluster) Hosts() []*Host { return c.hosts.Load().all }
+func (c *Cluster) Hosts() []*Host {
+	if c.Config.Type == config.ClusterOriginalDst {
+		c.origDst.mu.Lock()
+		defer c.origDst.mu.Unlock()
+		out := make([]*Host, 0, len(c.origDst.hosts))
+		for _, e := range c.origDst.hosts {
+			out = append(out, e.h)
+		}
+		return out
+	}
+	return c.hosts.Load().all
+}
 
 // Pick chooses a host for a request.
 func (c *Cluster) Pick(pc *PickContext) (*Host, error) {
+	if c.Config.Type == config.ClusterOriginalDst {
+		return c.pickOriginalDst(pc.OriginalDst)
+	}
 	h := c.lb.pick(c.hosts.Load(), pc)
 	if h == nil {
 		c.stats.Inc(c.prefix + "upstream_cx_none_healthy")

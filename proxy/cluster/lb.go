@@ -121,6 +121,9 @@ type PickContext struct {
 	Hash    uint64
 	HasHash bool
 	Exclude []*Host // hosts already tried (previous_hosts retry predicate)
+	// OriginalDst is the IP:port destination for ORIGINAL_DST clusters: the
+	// downstream connection's original destination or the configured header.
+	OriginalDst string
 }
 
 func excluded(h *Host, ex []*Host) bool {

@@ -23,7 +23,7 @@ func cluster(c *clusterv3.Cluster) (*Cluster, error) {
 		"http2_protocol_options", "common_http_protocol_options", "protocol_selection", "outlier_detection",
 		"transport_socket", "ring_hash_lb_config", "least_request_lb_config", "round_robin_lb_config",
 		"common_lb_config", "dns_refresh_rate", "dns_lookup_family", "respect_dns_ttl", "metadata",
-		"max_requests_per_connection", "per_connection_buffer_limit_bytes", "cleanup_interval"); err != nil {
+		"max_requests_per_connection", "per_connection_buffer_limit_bytes", "cleanup_interval", "original_dst_lb_config"); err != nil {
 		return nil, err
 	}
 	if c.GetName() == "" {
@@ -49,13 +49,17 @@ func cluster(c *clusterv3.Cluster) (*Cluster, error) {
 		if out.EDSServiceName == "" {
 			out.EDSServiceName = c.GetName()
 		}
+	case clusterv3.Cluster_ORIGINAL_DST:
+		if err := originalDst(c, out); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, unsupported("type", "%v", c.GetType())
 	}
 	if c.GetClusterType() != nil {
 		return nil, unsupported("cluster_type", "custom cluster types")
 	}
-	if la := c.GetLoadAssignment(); la != nil {
+	if la := c.GetLoadAssignment(); la != nil && out.Type != ClusterOriginalDst {
 		if out.Type == ClusterEDS {
 			return nil, invalid("load_assignment", "set on an EDS cluster")
 		}
@@ -64,10 +68,14 @@ func cluster(c *clusterv3.Cluster) (*Cluster, error) {
 			return nil, at("load_assignment", err)
 		}
 		out.Endpoints = e
-	} else if out.Type != ClusterEDS {
+	} else if out.Type != ClusterEDS && out.Type != ClusterOriginalDst {
 		return nil, invalid("load_assignment", "missing for a %v cluster", c.GetType())
 	}
 	switch c.GetLbPolicy() {
+	case clusterv3.Cluster_CLUSTER_PROVIDED:
+		if out.Type != ClusterOriginalDst {
+			return nil, unsupported("lb_policy", "CLUSTER_PROVIDED outside an ORIGINAL_DST cluster")
+		}
 	case clusterv3.Cluster_ROUND_ROBIN:
 		out.LB = LBRoundRobin
 	case clusterv3.Cluster_LEAST_REQUEST:

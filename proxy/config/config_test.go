@@ -135,6 +135,25 @@ name: c
 type: STATIC
 load_assignment: {cluster_name: c, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: example.com, port_value: 1}}}}]}]}
 `, "load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address", ErrInvalid},
+		{"original dst with round robin", `
+"@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+name: c
+type: ORIGINAL_DST
+lb_policy: ROUND_ROBIN
+`, "lb_policy", ErrInvalid},
+		{"original dst with hosts", `
+"@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+name: c
+type: ORIGINAL_DST
+lb_policy: CLUSTER_PROVIDED
+load_assignment: {cluster_name: c, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 1}}}}]}]}
+`, "load_assignment", ErrInvalid},
+		{"cluster provided on eds", `
+"@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+name: c
+type: EDS
+lb_policy: CLUSTER_PROVIDED
+`, "lb_policy", ErrUnsupported},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

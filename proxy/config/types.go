@@ -410,6 +410,7 @@ const (
 	ClusterStatic ClusterType = iota
 	ClusterStrictDNS
 	ClusterEDS
+	ClusterOriginalDst // ORIGINAL_DST: the host is the downstream connection's original destination
 )
 
 // LBPolicy is a cluster's load balancing policy.
@@ -441,6 +442,11 @@ type Cluster struct {
 	Protocol           UpstreamProtocol
 	IdleTimeout        time.Duration
 	MaxRequestsPerConn int
+	// OrigDstHeader, for ORIGINAL_DST clusters with use_http_header, names the
+	// request header that overrides the connection's original destination.
+	OrigDstHeader string
+	// CleanupInterval, for ORIGINAL_DST clusters, is how long an unused host is kept.
+	CleanupInterval time.Duration
 }
 
 // UpstreamProtocol is the protocol spoken to cluster hosts.

@@ -74,6 +74,7 @@ func (h *Handler) forward(w *respWriter, s *Stream, rt *config.Route) {
 		retry = nil // a streamed body cannot be replayed
 	}
 	pc := h.pickContext(s, a, w)
+	originalDst(s, cl, pc)
 	start := time.Now()
 	resp, host, lr, cancelTry := h.attempts(ctx, s, cl, out, body, replay, retry, pc)
 	if lr != nil {

@@ -30,7 +30,9 @@ func (h *Handler) websocket(w *respWriter, s *Stream, rt *config.Route, cl *clus
 	out := h.outbound(s, rt, nil)
 	out.Header.Set("Connection", "Upgrade")
 	out.Header.Set("Upgrade", upgrade)
-	host, err := cl.Pick(h.pickContext(s, rt.Forward, w))
+	pc := h.pickContext(s, rt.Forward, w)
+	originalDst(s, cl, pc)
+	host, err := cl.Pick(pc)
 	if err != nil {
 		h.localReply(w, s, &LocalReply{Status: http.StatusServiceUnavailable, Flag: FlagNoHealthy, GRPCStatus: -1})
 		return

@@ -31,7 +31,11 @@ func (m *Manager) tcpProxy(l *config.Listener, t *config.TCPProxy, conn net.Conn
 		m.tcpLog(t, start, "NC", 0, 0, "")
 		return
 	}
-	host, err := cl.Pick(&cluster.PickContext{})
+	pc := &cluster.PickContext{}
+	if cl.IsOriginalDst() && ci.OriginalDst != nil {
+		pc.OriginalDst = ci.OriginalDst.String()
+	}
+	host, err := cl.Pick(pc)
 	if err != nil {
 		m.tcpLog(t, start, "UH", 0, 0, "")
 		return
