@@ -19,7 +19,7 @@ type identity struct {
 	Pod, Namespace, IP, IPs, ServiceAccount, TrustDomain string
 	Workload, Service, Interception, ClusterID           string
 	Labels                                               map[string]string
-	Ports                                                []int
+	Ports                                                []podPort
 	Meta                                                 map[string]string // ISTIO_META_<KEY> → KEY
 }
 
@@ -108,19 +108,35 @@ func parseLabels(s string) (map[string]string, error) {
 	return out, nil
 }
 
-func parsePorts(s string) ([]int, error) {
-	var out []int
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
+// parsePorts reads "8080" or "http:8080,grpc:9090"; a single bare port is
+// named "http" (matching a ServiceEntry port named http), several "http-<port>".
+func parsePorts(s string) ([]podPort, error) {
+	var out []podPort
+	items := strings.FieldsFunc(s, func(r rune) bool { return r == ',' })
+	for _, it := range items {
+		it = strings.TrimSpace(it)
+		name, num, named := strings.Cut(it, ":")
+		if !named {
+			name, num = "http", it
+			if len(items) > 1 {
+				name = "http-" + it
+			}
 		}
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("%q is not a port", p)
+		n, err := strconv.Atoi(num)
+		if err != nil || n < 1 || n > 65535 || name == "" {
+			return nil, fmt.Errorf("%q is not a port or name:port", it)
 		}
-		out = append(out, n)
+		out = append(out, podPort{Name: name, ContainerPort: n, Protocol: "TCP"})
 	}
 	return out, nil
+}
+
+// podPort is a container port as Istio's POD_PORTS lists it; the name's
+// prefix is the protocol and matches ServiceEntry port names.
+type podPort struct {
+	Name          string `json:"name"`
+	ContainerPort int    `json:"containerPort"`
+	Protocol      string `json:"protocol"`
 }
 
 // spiffeID is the workload's SPIFFE identity.
@@ -165,16 +181,7 @@ func (id identity) metadata(metricsURL string) (map[string]any, error) {
 		md["LABELS"] = l
 	}
 	if len(id.Ports) > 0 {
-		type port struct {
-			Name          string `json:"name"`
-			ContainerPort int    `json:"containerPort"`
-			Protocol      string `json:"protocol"`
-		}
-		ps := make([]port, len(id.Ports))
-		for i, n := range id.Ports {
-			ps[i] = port{Name: "http-" + strconv.Itoa(n), ContainerPort: n, Protocol: "TCP"}
-		}
-		b, err := json.Marshal(ps)
+		b, err := json.Marshal(id.Ports)
 		if err != nil {
 			return nil, err
 		}

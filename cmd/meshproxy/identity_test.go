@@ -39,7 +39,7 @@ func TestIdentityFromEnvironment(t *testing.T) {
 	}
 	want := map[string]string{"NAME": "web-7d9", "NAMESPACE": "shop", "SERVICE_ACCOUNT": "web-sa", "INSTANCE_IPS": "10.1.2.3",
 		"WORKLOAD_NAME": "web", "INTERCEPTION_MODE": "REDIRECT", "CLUSTER_ID": "c1", "OWNER": "kubernetes://x",
-		"METRICS_URL": "http://10.1.2.3:15020/stats/prometheus", "POD_PORTS": `[{"name":"http-8080","containerPort":8080,"protocol":"TCP"}]`,
+		"METRICS_URL": "http://10.1.2.3:15020/stats/prometheus", "POD_PORTS": `[{"name":"http","containerPort":8080,"protocol":"TCP"}]`,
 		"APP": "web", "VERSION": "v2", "CANONICAL_SERVICE": "web", "CANONICAL_REVISION": "v2"}
 	if d := cmp.Diff(want, wasmMetadata(node)); d != "" {
 		t.Fatalf("wasm metadata (-want +got):\n%s", d)
@@ -65,8 +65,22 @@ func TestIdentityFlagsOverBootstrapOverDefaults(t *testing.T) {
 	}
 }
 
+func TestParsePorts(t *testing.T) {
+	got, err := parsePorts("grpc:9090, http-admin:8081")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []podPort{{"grpc", 9090, "TCP"}, {"http-admin", 8081, "TCP"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatal(d)
+	}
+	if got, _ := parsePorts("80,81"); len(got) != 2 || got[0].Name != "http-80" {
+		t.Fatalf("bare ports: %+v", got)
+	}
+}
+
 func TestIdentityErrors(t *testing.T) {
-	for _, f := range []identityFlags{{labels: "app"}, {ports: "http"}, {ports: "70000"}, {ip: "nope"}, {interception: "MAGIC"}} {
+	for _, f := range []identityFlags{{labels: "app"}, {ports: "http"}, {ports: "70000"}, {ports: ":80"}, {ip: "nope"}, {interception: "MAGIC"}} {
 		if _, err := resolveIdentity(f, nil, nil, "h"); err == nil {
 			t.Errorf("%+v: no error", f)
 		}

@@ -75,7 +75,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.id.serviceAccount, "service-account", "", "workload service account (default: $SERVICE_ACCOUNT, else default)")
 	fs.StringVar(&f.id.labels, "labels", "", "workload labels, app=x,version=v1")
 	fs.StringVar(&f.id.service, "service", "", "service the workload implements (registers it without a ServiceEntry)")
-	fs.StringVar(&f.id.ports, "ports", "", "the workload's HTTP container ports, comma separated (POD_PORTS)")
+	fs.StringVar(&f.id.ports, "ports", "", "the workload's container ports (POD_PORTS): 8080, or name:port,... with Istio's protocol-prefixed names (http, grpc-x)")
 	fs.StringVar(&f.id.ip, "instance-ip", "", "workload IP (default: $INSTANCE_IP, else 127.0.0.1); status ports bind to it")
 	fs.StringVar(&f.id.trustDomain, "trust-domain", "", "SPIFFE trust domain (default: $TRUST_DOMAIN, else cluster.local)")
 	fs.StringVar(&f.id.interception, "interception-mode", "", "REDIRECT, TPROXY or NONE (default: REDIRECT in a pod, NONE otherwise)")

@@ -73,8 +73,10 @@ spec:
   ingress:
   - port: {number: WEB_IN, protocol: HTTP, name: http}
     defaultEndpoint: 127.0.0.1:WEB_APP
----
-apiVersion: extensions.istio.io/v1alpha1
+`
+
+// telemetryPlugins run Istio's request metrics on both sides.
+const telemetryPlugins = `apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
 metadata: {name: stats-inbound, namespace: wasmesh-system}
 spec:
@@ -130,6 +132,7 @@ type sidecarMesh struct {
 	monitor string
 	out     map[string]string // client sidecars' outbound base URLs
 	status  map[string]string // sidecars' 15020 base URLs
+	admin   map[string]string
 	webIn   string
 	client  *http.Client
 }
@@ -180,19 +183,18 @@ func startSidecarMesh(t *testing.T) *sidecarMesh {
 	t.Helper()
 	authz, telemetry := buildFilter(t, "filters/authz"), buildFilter(t, "filters/telemetry")
 	dir := t.TempDir()
-	m := &sidecarMesh{t: t, cfgDir: filepath.Join(dir, "config"), out: map[string]string{}, status: map[string]string{},
+	m := &sidecarMesh{t: t, cfgDir: filepath.Join(dir, "config"), out: map[string]string{}, status: map[string]string{}, admin: map[string]string{},
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	t.Cleanup(m.client.CloseIdleConnections)
 	if err := os.Mkdir(m.cfgDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	ports := map[string]int{"FRONT_OUT": freePort(t), "OTHER_OUT": freePort(t), "WEB_IN": freePort(t), "WEB_APP": backend(t, "web")}
-	cfg := strings.ReplaceAll(sidecarMeshConfig, "TELEMETRY", telemetry)
+	cfg := sidecarMeshConfig
 	for k, v := range ports {
 		cfg = strings.ReplaceAll(cfg, k, itoa(v))
 	}
 	m.write("mesh.yaml", cfg)
-	m.write("policy.yaml", apiPolicy("frontend"))
 
 	xds, secure, mon := "127.0.0.1:"+itoa(freePort(t)), "127.0.0.1:"+itoa(freePort(t)), freePort(t)
 	start(t, "meshd", "--config-dir", m.cfgDir, "--data-dir", filepath.Join(dir, "data"), "--xds-address", xds,
@@ -206,11 +208,12 @@ func startSidecarMesh(t *testing.T) *sidecarMesh {
 		{"other", "app=other", ""},
 		{"web", "app=web,version=v1", itoa(ports["WEB_IN"])},
 	} {
-		status, health := freePort(t), freePort(t)
+		status, health, admin := freePort(t), freePort(t), freePort(t)
+		m.admin[p.name] = "http://127.0.0.1:" + itoa(admin)
 		start(t, "meshproxy "+p.name, "--xds-address", xds, "--ca-address", secure, "--token", m.mintToken(p.name),
 			"--ca-bundle-url", m.monitor+"/ca/bundle.pem", "--workload", p.name, "--namespace", "default",
 			"--service-account", p.name, "--labels", p.labels, "--ports", p.ports,
-			"--admin-port", itoa(freePort(t)), "--stats-port", itoa(freePort(t)), "--status-port", itoa(status),
+			"--admin-port", itoa(admin), "--stats-port", itoa(freePort(t)), "--status-port", itoa(status),
 			"--health-port", itoa(health), "--access-log=false", "--drain-time", "1s",
 			"--wasm-cache-dir", filepath.Join(dir, "wasm-"+p.name))
 		m.status[p.name] = "http://127.0.0.1:" + itoa(status)
@@ -220,20 +223,31 @@ func startSidecarMesh(t *testing.T) *sidecarMesh {
 	m.out["other"] = "http://127.0.0.1:" + itoa(ports["OTHER_OUT"])
 	m.webIn = "http://127.0.0.1:" + itoa(ports["WEB_IN"])
 
-	// The policy and telemetry modules compile in each proxy: wait for the
-	// first allowed request end to end.
-	deadline := time.Now().Add(90 * time.Second)
+	// mTLS traffic first, then the filters: the policy (other is denied)
+	// and the telemetry modules compile in each proxy.
+	m.waitFor("other", 200, 20*time.Second)
+	m.write("telemetry.yaml", strings.ReplaceAll(telemetryPlugins, "TELEMETRY", telemetry))
+	m.write("policy.yaml", apiPolicy("frontend"))
+	m.waitFor("other", 403, 60*time.Second)
+	m.waitFor("frontend", 200, 10*time.Second)
+	return m
+}
+
+// waitFor waits until GET /api/ready from a client sidecar answers code.
+func (m *sidecarMesh) waitFor(from string, want int, within time.Duration) {
+	m.t.Helper()
+	deadline := time.Now().Add(within)
 	for {
-		code, body, _, err := m.call("frontend", http.MethodGet, "/api/ready")
-		if err == nil && code == http.StatusOK && body == "web" {
-			break
+		code, body, _, err := m.call(from, http.MethodGet, "/api/ready")
+		if err == nil && code == want && (want != 200 || body == "web") {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("frontend → web never allowed: %d %q %v", code, body, err)
+			m.t.Fatalf("%s → web: %d %q %v after %v, want %d\n%s", from, code, body, err, within, want,
+				m.dump(from)+m.dump("web")+m.syncz())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return m
 }
 
 // TestSidecarPolicyMTLSTelemetry: identity from meshd's CA, STRICT mTLS, the
@@ -423,4 +437,25 @@ func (m *sidecarMesh) counter(t *testing.T, proxy string, want map[string]string
 		}
 	}
 	return sum
+}
+
+// dump is a sidecar's applied configuration, for failure reports.
+func (m *sidecarMesh) dump(proxy string) string {
+	resp, err := m.client.Get(m.admin[proxy] + "/config_dump")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return "---- " + proxy + " config_dump ----\n" + string(b)
+}
+
+func (m *sidecarMesh) syncz() string {
+	resp, err := m.client.Get(m.monitor + "/debug/syncz")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return "---- meshd syncz ----\n" + string(b)
 }
