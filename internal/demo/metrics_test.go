@@ -1,0 +1,45 @@
+package demo
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRequestsTo(t *testing.T) {
+	text := `# TYPE istio_requests_total counter
+istio_requests_total{reporter="source",destination_service_name="reviews",response_code="200"} 7
+istio_requests_total{reporter="destination",destination_service_name="reviews",response_code="503"} 2
+istio_requests_total{reporter="source",destination_service_name="ratings",response_code="200"} 5
+istio_requests_total_other{destination_service_name="reviews"} 100
+istio_request_bytes_count{destination_service_name="reviews"} 9
+istio_requests_total{destination_service_name="re\"views",x="a,b"} 1
+`
+	for _, c := range []struct {
+		app  string
+		want float64
+	}{{"reviews", 9}, {"ratings", 5}, {"details", 0}, {`re"views`, 1}} {
+		got, err := requestsTo(strings.NewReader(text), c.app)
+		if err != nil || got != c.want {
+			t.Errorf("requestsTo(%q) = %v, %v; want %v", c.app, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{
+		`istio_requests_total{destination_service_name="reviews} 1`,
+		`istio_requests_total{destination_service_name=reviews} 1`,
+		`istio_requests_total{destination_service_name="reviews"} many`,
+	} {
+		if _, err := requestsTo(strings.NewReader(bad), "reviews"); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+// FuzzRequestsTo: metrics text comes from proxies; bad input is an error, never a panic.
+func FuzzRequestsTo(f *testing.F) {
+	f.Add(`istio_requests_total{reporter="source",destination_service_name="reviews"} 7`)
+	f.Add(`istio_requests_total{a="\\",b="\n"} 1e3`)
+	f.Add(`istio_requests_total{`)
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = requestsTo(strings.NewReader(s), "reviews")
+	})
+}
