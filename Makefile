@@ -48,7 +48,7 @@ check:
 	$(MAKE) vet tidy-check wasip1 test
 
 demo: build filters
-	$(BIN)/meshctl demo up
+	$(BIN)/meshctl demo up --bin $(BIN)
 
 bench: build filters
 	$(GO) test -run '^$$' -bench . -benchmem ./...
