@@ -351,12 +351,16 @@ func (h *Handler) copyResponse(w *respWriter, s *Stream, resp *http.Response, wc
 	}
 	h.writeHeaders(w, s, resp.StatusCode, ops)
 	streaming := resp.ContentLength < 0 || isGRPC(s.Req)
+	var body io.Reader = resp.Body
+	for _, f := range s.bodyHooks {
+		body = f(body, resp)
+	}
 	rc := http.NewResponseController(w)
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
 	for {
-		n, err := resp.Body.Read(buf)
+		n, err := body.Read(buf)
 		if n > 0 {
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				s.AddFlag(FlagDownstreamReset)

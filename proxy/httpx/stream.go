@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -71,6 +72,7 @@ type Stream struct {
 	Metadata map[string]map[string]any
 	// respHooks run on the response headers before they are written.
 	respHooks []func(status int, h http.Header)
+	bodyHooks []func(body io.Reader, resp *http.Response) io.Reader
 	doneHooks []func()
 	Status    int
 	BytesIn   int64
@@ -83,6 +85,14 @@ func (s *Stream) AddFlag(f string) { s.Flags = append(s.Flags, f) }
 // OnResponseHeaders registers f to run on the response headers.
 func (s *Stream) OnResponseHeaders(f func(status int, h http.Header)) {
 	s.respHooks = append(s.respHooks, f)
+}
+
+// WrapResponseBody registers f to wrap the upstream response body before it
+// is copied downstream (after the response headers were written). f may read
+// resp.Trailer once its reader reached EOF; an error from the wrapped reader
+// resets the downstream stream.
+func (s *Stream) WrapResponseBody(f func(body io.Reader, resp *http.Response) io.Reader) {
+	s.bodyHooks = append(s.bodyHooks, f)
 }
 
 // OnDone registers f to run when the stream has finished (after the access log).

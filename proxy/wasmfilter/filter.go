@@ -68,6 +68,12 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 		return lr
 	}
 	applyRequest(s.Req, hdrs)
+	if !noBody {
+		if lr := f.requestBody(s, st, ss); lr != nil {
+			return lr
+		}
+	}
+	s.WrapResponseBody(responseBody(st))
 	s.OnResponseHeaders(func(status int, h http.Header) {
 		pr.status = status
 		rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
@@ -83,6 +89,8 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 				h.Add(p.Key, p.Value)
 			}
 		}
+		// The body callbacks may change the body's length: send it chunked.
+		h.Del("Content-Length")
 	})
 	return nil
 }

@@ -1,0 +1,183 @@
+package wasmfilter
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/wasmesh/wasmesh/proxy/httpx"
+	"github.com/wasmesh/wasmesh/wasm/abi"
+	"github.com/wasmesh/wasmesh/wasm/host"
+)
+
+// bufferLimit bounds the body a stream buffers while a guest pauses it
+// (StopIterationAndBuffer), like Envoy's per-stream buffer limit: a request
+// over it gets 413, a response over it is reset (500 when nothing was sent).
+const bufferLimit = 1 << 20
+
+const chunkSize = 32 << 10
+
+// errBodyRejected resets a response whose body the guest refused after the
+// headers were already sent downstream.
+var errBodyRejected = errors.New("wasmfilter: response body rejected by the filter")
+
+// requestBody drives proxy_on_request_body over the downstream body before
+// the request is routed. While the guest pauses, chunks accumulate in one
+// buffer (bounded by bufferLimit) that the guest sees and may replace; once it
+// continues, the buffer goes upstream first and the rest of the body streams
+// through the guest chunk by chunk. Trailers reach proxy_on_request_trailers.
+func (f *Filter) requestBody(s *httpx.Stream, st *host.HTTPStream, ss *streamSync) *httpx.LocalReply {
+	r := s.Req
+	var buf []byte
+	chunk := make([]byte, chunkSize)
+	for {
+		n, err := r.Body.Read(chunk)
+		buf = append(buf, chunk[:n]...)
+		eos := err == io.EOF
+		if err != nil && !eos {
+			return &httpx.LocalReply{Status: http.StatusBadRequest, Flag: httpx.FlagDownstreamReset, GRPCStatus: -1,
+				Details: "downstream body read failed"}
+		}
+		if len(buf) > bufferLimit {
+			return &httpx.LocalReply{Status: http.StatusRequestEntityTooLarge, Body: "Payload Too Large", GRPCStatus: -1,
+				Details: "request_payload_too_large"}
+		}
+		if n == 0 && !eos {
+			continue
+		}
+		res := st.OnRequestBody(&buf, eos)
+		if res.Local != nil || (res.Action == abi.ActionPause && eos) {
+			if lr := f.wait(s, ss, res); lr != nil {
+				return lr
+			}
+		} else if res.Action == abi.ActionPause {
+			continue // StopIterationAndBuffer: keep buffering
+		}
+		if eos {
+			if lr := f.requestTrailers(s, st, ss); lr != nil {
+				return lr
+			}
+			setRequestBody(r, bytes.NewReader(buf), int64(len(buf)))
+			return nil
+		}
+		rest := &streamBody{src: r.Body, call: st.OnRequestBody, onEOF: func() error {
+			if lr := f.requestTrailers(s, st, ss); lr != nil {
+				return errBodyRejected
+			}
+			return nil
+		}}
+		setRequestBody(r, io.MultiReader(bytes.NewReader(buf), rest), -1)
+		return nil
+	}
+}
+
+func (f *Filter) requestTrailers(s *httpx.Stream, st *host.HTTPStream, ss *streamSync) *httpx.LocalReply {
+	if len(s.Req.Trailer) == 0 {
+		return nil
+	}
+	t := pairs(s.Req.Trailer)
+	if lr := f.wait(s, ss, st.OnRequestTrailers(&t)); lr != nil {
+		return lr
+	}
+	replaceHeader(s.Req.Trailer, t)
+	return nil
+}
+
+// setRequestBody replaces the request body; n < 0 means unknown (chunked).
+func setRequestBody(r *http.Request, body io.Reader, n int64) {
+	r.Body = io.NopCloser(body)
+	r.ContentLength = n
+	if n >= 0 {
+		r.Header.Set("Content-Length", strconv.FormatInt(n, 10))
+	} else {
+		r.Header.Del("Content-Length")
+	}
+}
+
+// responseBody wraps the upstream response body for proxy_on_response_body
+// and proxy_on_response_trailers.
+func responseBody(st *host.HTTPStream) func(io.Reader, *http.Response) io.Reader {
+	return func(body io.Reader, resp *http.Response) io.Reader {
+		return &streamBody{src: body, call: st.OnResponseBody, onEOF: func() error {
+			if len(resp.Trailer) == 0 {
+				return nil
+			}
+			t := pairs(resp.Trailer)
+			if res := st.OnResponseTrailers(&t); res.Local != nil {
+				return errBodyRejected
+			}
+			replaceHeader(resp.Trailer, t)
+			return nil
+		}}
+	}
+}
+
+// streamBody passes a body through a guest's body callback chunk by chunk. A
+// PAUSE keeps the data until the guest continues (or the
+// stream ends), bounded by bufferLimit.
+type streamBody struct {
+	src   io.Reader
+	call  func(*[]byte, bool) host.Result
+	onEOF func() error
+	buf   []byte // held for the guest
+	out   []byte // released, not yet read
+	err   error
+}
+
+func (b *streamBody) Read(p []byte) (int, error) {
+	for len(b.out) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		b.fill()
+	}
+	n := copy(p, b.out)
+	b.out = b.out[n:]
+	return n, nil
+}
+
+func (b *streamBody) fill() {
+	chunk := make([]byte, chunkSize)
+	n, err := b.src.Read(chunk)
+	b.buf = append(b.buf, chunk[:n]...)
+	eos := err == io.EOF
+	if err != nil && !eos {
+		b.err = err
+		return
+	}
+	if len(b.buf) > bufferLimit {
+		b.err = errors.New("wasmfilter: body over the buffer limit")
+		return
+	}
+	if n == 0 && !eos {
+		return
+	}
+	res := b.call(&b.buf, eos)
+	switch {
+	case res.Local != nil:
+		b.err = errBodyRejected
+		return
+	case res.Action == abi.ActionPause && !eos:
+		return
+	}
+	b.out, b.buf = b.buf, nil
+	if eos {
+		b.err = io.EOF
+		if b.onEOF != nil {
+			if err := b.onEOF(); err != nil {
+				b.err = err
+			}
+		}
+	}
+}
+
+func replaceHeader(h http.Header, ps []abi.Pair) {
+	for k := range h {
+		delete(h, k)
+	}
+	for _, p := range ps {
+		h.Add(p.Key, p.Value)
+	}
+}
