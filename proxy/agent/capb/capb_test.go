@@ -1,7 +1,6 @@
 package capb
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"testing"
@@ -14,6 +13,22 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 )
+
+// wireFields splits an encoded message into each field number's encoded
+// values (with their tags), in order of appearance per field.
+func wireFields(t *testing.T, b []byte) map[protowire.Number][]string {
+	t.Helper()
+	out := map[protowire.Number][]string{}
+	for len(b) > 0 {
+		num, _, n := protowire.ConsumeField(b)
+		if n < 0 {
+			t.Fatalf("bad wire bytes: %v", protowire.ParseError(n))
+		}
+		out[num] = append(out[num], string(b[:n]))
+		b = b[n:]
+	}
+	return out
+}
 
 // TestWireFormat pins the field numbers and types of Istio's ca.proto by
 // building the expected bytes by hand.
@@ -39,8 +54,10 @@ func TestWireFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("request bytes\n got %x\nwant %x", got, want)
+	// protobuf-go may emit a dynamic message's fields in any order, so
+	// compare field by field, not byte by byte.
+	if diff := cmp.Diff(wireFields(t, want), wireFields(t, got)); diff != "" {
+		t.Fatalf("request fields (-want +got):\n%s", diff)
 	}
 	back, err := UnmarshalRequest(want)
 	if err != nil {
@@ -59,8 +76,8 @@ func TestWireFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(gotResp, wantResp) {
-		t.Fatalf("response bytes\n got %x\nwant %x", gotResp, wantResp)
+	if diff := cmp.Diff(wireFields(t, wantResp), wireFields(t, gotResp)); diff != "" {
+		t.Fatalf("response fields (-want +got):\n%s", diff)
 	}
 	r, err := UnmarshalResponse(wantResp)
 	if err != nil {
