@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmesh/wasmesh/control/pilot/xds/xdstest"
-	"github.com/wasmesh/wasmesh/proxy/xdsclient"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
 
@@ -46,7 +45,7 @@ func benchEndpointToACK(b *testing.B, debounce time.Duration) {
 	b.Cleanup(p.Close)
 	hasAddress := func(ip string) func(*xdstest.Proxy) bool {
 		want := `"address":"` + ip + `"`
-		return func(p *xdstest.Proxy) bool { return strings.Contains(resourcesText(p, xdsclient.EndpointType), want) }
+		return func(p *xdstest.Proxy) bool { return strings.Contains(reviewsEndpoints(p, ns), want) }
 	}
 	waitProxy(b, p, "the first endpoint", hasAddress("10.30.0.1"))
 	var took []time.Duration

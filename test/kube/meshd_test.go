@@ -10,12 +10,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
@@ -29,6 +31,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmesh/wasmesh/control/ca"
+	"github.com/wasmesh/wasmesh/control/inject"
 	"github.com/wasmesh/wasmesh/control/kube"
 	"github.com/wasmesh/wasmesh/control/pilot/xds/xdstest"
 	"github.com/wasmesh/wasmesh/control/server"
@@ -138,6 +141,38 @@ func resourcesText(p *xdstest.Proxy, typeURL string) string {
 	return b.String()
 }
 
+// reviewsEndpoints is a proxy's accepted EDS resource of the reviews
+// service of ns as JSON text ("" when it has none).
+func reviewsEndpoints(p *xdstest.Proxy, ns string) string {
+	m, ok := p.Resources(xdsclient.EndpointType)["outbound|9080||reviews."+ns+".svc.cluster.local"]
+	if !ok {
+		return ""
+	}
+	out, _ := protojson.Marshal(m)
+	return string(out)
+}
+
+// virtualHostHas reports whether a proxy's routes have a virtual host for
+// host whose JSON contains every one of want.
+func virtualHostHas(p *xdstest.Proxy, host string, want ...string) bool {
+	for _, m := range p.Resources(xdsclient.RouteType) {
+		rc, ok := m.(*routev3.RouteConfiguration)
+		if !ok {
+			continue
+		}
+		for _, vh := range rc.VirtualHosts {
+			if !slices.Contains(vh.Domains, host) {
+				continue
+			}
+			out, _ := protojson.Marshal(vh)
+			if !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(string(out), w) }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // createReviews creates Service reviews (port 9080) and its EndpointSlice
 // with one endpoint at ip.
 func createReviews(t testing.TB, c *kubetest.Cluster, ns, ip string) *discoveryv1.EndpointSlice {
@@ -191,7 +226,7 @@ spec:
 // TestMeshdKubernetesMode runs meshd with --config-source=kubernetes: a
 // VirtualService applied with kubectl and an EndpointSlice reach a
 // simulated proxy; a bad one is refused by meshd's own webhook (TLS with a
-// CA certificate); the CA takes pods' tokens (TokenReview) and meshd's
+// CA certificate), which also injects a pod; the CA takes pods' tokens (TokenReview) and meshd's
 // bootstrap tokens; the single replica leads and owns the webhooks'
 // caBundle.
 func TestMeshdKubernetesMode(t *testing.T) {
@@ -209,7 +244,7 @@ func TestMeshdKubernetesMode(t *testing.T) {
 	}
 	t.Cleanup(p.Close)
 	waitProxy(t, p, "the reviews endpoint", func(p *xdstest.Proxy) bool {
-		return strings.Contains(resourcesText(p, xdsclient.EndpointType), "10.20.0.1")
+		return strings.Contains(reviewsEndpoints(p, ns), `"10.20.0.1"`)
 	})
 
 	out, err := c.Kubectl(t, reviewsVS, "apply", "-n", ns, "-f", "-")
@@ -217,12 +252,23 @@ func TestMeshdKubernetesMode(t *testing.T) {
 		t.Fatalf("kubectl apply: %v\n%s", err, out)
 	}
 	waitProxy(t, p, "the VirtualService's routes", func(p *xdstest.Proxy) bool {
-		r := resourcesText(p, xdsclient.RouteType)
-		return strings.Contains(r, "reviews."+ns+".svc.cluster.local") && strings.Contains(r, "jason") && strings.Contains(r, `"3s"`)
+		return virtualHostHas(p, "reviews."+ns+".svc.cluster.local", "jason", `"3s"`)
 	})
 	out, err = c.Kubectl(t, strings.Replace(reviewsVS, "weight: 100", "weight: 140", 1), "apply", "-n", ns, "-f", "-")
 	if err == nil || !strings.Contains(out, "must be between 0 and 100, got 140") {
 		t.Fatalf("bad VirtualService through meshd's webhook: err %v, output:\n%s", err, out)
+	}
+
+	// The injector: a Pod created through the API in a labelled namespace
+	// gets the sidecar from meshd's mutating webhook.
+	injected := c.Namespace(t, "kmode-inject", map[string]string{inject.KeyNamespaceInject: "enabled"})
+	pod, err := c.Client.CoreV1().Pods(injected).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "ratings-1", Labels: map[string]string{"app": "ratings"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "ratings", Image: "ratings:v1"}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(pod.Spec.Containers, func(c corev1.Container) bool { return c.Name == inject.ContainerProxy }) {
+		t.Fatalf("pod not injected: containers %v", pod.Spec.Containers)
 	}
 
 	// The CA on the TLS port: a pod's service-account token (TokenReview,

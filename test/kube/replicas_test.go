@@ -21,7 +21,6 @@ import (
 
 	"github.com/wasmesh/wasmesh/control/kube"
 	"github.com/wasmesh/wasmesh/control/pilot/xds/xdstest"
-	"github.com/wasmesh/wasmesh/proxy/xdsclient"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
 
@@ -114,10 +113,10 @@ func (r *replica) ready() bool {
 
 var endpointIndex = regexp.MustCompile(`"address":"10\.40\.(\d+)\.(\d+)"`)
 
-// endpointSeq is the sequence number of the reviews address a proxy holds
-// (-1: none).
-func endpointSeq(p *xdstest.Proxy) int {
-	m := endpointIndex.FindStringSubmatch(resourcesText(p, xdsclient.EndpointType))
+// endpointSeq is the sequence number of the address of ns's reviews
+// service a proxy holds (-1: none).
+func endpointSeq(p *xdstest.Proxy, ns string) int {
+	m := endpointIndex.FindStringSubmatch(reviewsEndpoints(p, ns))
 	if m == nil {
 		return -1
 	}
@@ -164,7 +163,7 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 		ps[i] = p
 	}
 	for _, p := range ps {
-		waitProxy(t, p, "the first endpoint", func(p *xdstest.Proxy) bool { return endpointSeq(p) >= 0 })
+		waitProxy(t, p, "the first endpoint", func(p *xdstest.Proxy) bool { return endpointSeq(p, ns) >= 0 })
 	}
 
 	var leader, other *replica
@@ -220,7 +219,7 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 	after := int(written.Load()) + 1 // the first change written after the kill
 	var slowest time.Duration
 	for i, p := range ps {
-		waitProxy(t, p, fmt.Sprintf("change %d after the kill (proxy %d)", after, i), func(p *xdstest.Proxy) bool { return endpointSeq(p) >= after })
+		waitProxy(t, p, fmt.Sprintf("change %d after the kill (proxy %d)", after, i), func(p *xdstest.Proxy) bool { return endpointSeq(p, ns) >= after })
 		slowest = max(slowest, time.Since(killed))
 	}
 	t.Logf("every proxy had the first endpoint change written after the kill %v after it", slowest.Round(time.Millisecond))
@@ -244,7 +243,7 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 	}
 	for i, p := range ps {
 		waitProxy(t, p, fmt.Sprintf("the last change and the VirtualService (proxy %d)", i), func(p *xdstest.Proxy) bool {
-			return endpointSeq(p) == last && strings.Contains(resourcesText(p, xdsclient.RouteType), "jason")
+			return endpointSeq(p, ns) == last && virtualHostHas(p, "reviews."+ns+".svc.cluster.local", "jason")
 		})
 	}
 	if leader.ready() {
