@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -370,8 +371,11 @@ func (m *Manager) handleConn(l *listener, conn net.Conn) {
 		st := tc.ConnectionState()
 		ci.TLS = &st
 		conn = &infoConn{Conn: tc, info: ci}
-		if fc.HTTP != nil {
+		if fc.HTTP != nil && !istioALPN(st.NegotiatedProtocol) {
 			// http.Server needs the *tls.Conn itself to negotiate h2 by ALPN.
+			// Istio's mTLS ALPN values are not HTTP protocols (http.Server
+			// closes connections with an unknown negotiated protocol): those
+			// stay wrapped and are served as HTTP/1.1 (or h2c prior knowledge).
 			registerInfo(tc, ci)
 			conn = tc
 		}
@@ -389,3 +393,7 @@ func (m *Manager) handleConn(l *listener, conn net.Conn) {
 		conn.Close()
 	}
 }
+
+// istioALPN reports whether p is one of the ALPN values Istio's sidecars
+// offer for mesh mTLS (istio, istio-peer-exchange, istio-http/1.1, ...).
+func istioALPN(p string) bool { return strings.HasPrefix(p, "istio") }
