@@ -148,6 +148,12 @@ type: ORIGINAL_DST
 lb_policy: CLUSTER_PROVIDED
 load_assignment: {cluster_name: c, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 1}}}}]}]}
 `, "load_assignment", ErrInvalid},
+		{"zipkin tracer", `
+"@type": type.googleapis.com/envoy.config.listener.v3.Listener
+name: l
+address: {socket_address: {address: 127.0.0.1, port_value: 1}}
+filter_chains: [{filters: [{name: envoy.filters.network.http_connection_manager, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager, stat_prefix: s, rds: {route_config_name: r}, tracing: {provider: {name: envoy.tracers.zipkin}}, http_filters: [{name: envoy.filters.http.router, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}]}}]}]
+`, "filter_chains[0].filters[0].typed_config.tracing.provider.name", ErrUnsupported},
 		{"cluster provided on eds", `
 "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
 name: c

@@ -36,6 +36,13 @@ func httpConnectionManager(h *hcmv3.HttpConnectionManager) (*HTTPConnectionManag
 		RequestTimeout:    dur(h.GetRequestTimeout()),
 		UseRemoteAddress:  h.GetUseRemoteAddress().GetValue(),
 	}
+	if t := h.GetTracing(); t != nil {
+		tr, err := tracing(t)
+		if err != nil {
+			return nil, at("tracing", err)
+		}
+		out.Tracing = tr
+	}
 	if h.StreamIdleTimeout == nil {
 		out.StreamIdleTimeout = 5 * time.Minute
 	}

@@ -113,6 +113,7 @@ type HTTPConnectionManager struct {
 	StreamIdleTimeout time.Duration
 	RequestTimeout    time.Duration
 	UseRemoteAddress  bool
+	Tracing           *Tracing // nil: no tracing
 }
 
 // Codec is the downstream HTTP protocol selection.
