@@ -123,17 +123,29 @@ func gatewayBootstrap() string {
 `, ns)
 }
 
-// telemetryPlugin deploys filters/telemetry on every workload of the
-// namespace: Istio's standard metrics in each proxy.
-func telemetryPlugin(meshd, digest string) string {
+// telemetryPlugins deploy filters/telemetry on every workload of the
+// namespace, Istio's standard metrics in each proxy: reporter=destination on
+// the inbound (SERVER) side, reporter=source on the outbound (CLIENT) side.
+func telemetryPlugins(meshd, digest string) string {
 	return fmt.Sprintf(`apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
-metadata: {name: telemetry, namespace: %[1]s}
+metadata: {name: stats-inbound, namespace: %[1]s}
 spec:
   url: http://%[2]s/modules/%[3]s
   sha256: %[3]s
   phase: STATS
-  pluginConfig: {batchMaxTime: 1s}
+  match: [{mode: SERVER}]
+  pluginConfig: {reporter: destination}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: stats-outbound, namespace: %[1]s}
+spec:
+  url: http://%[2]s/modules/%[3]s
+  sha256: %[3]s
+  phase: STATS
+  match: [{mode: CLIENT}]
+  pluginConfig: {reporter: source}
 `, ns, meshd, digest)
 }
 

@@ -10,11 +10,9 @@ import (
 	"strings"
 )
 
-// requestsTo sums istio_requests_total of one sidecar's metrics for
-// requests to the service named app. Only app's own sidecars are scraped,
-// so these are the requests that workload served. (The reporter label is
-// not used: the telemetry filter currently labels the inbound side of a
-// Sidecar-ingress listener reporter="source".)
+// requestsTo sums istio_requests_total of one sidecar's metrics as
+// reported on the inbound side (reporter="destination") for requests to the
+// service named app: the requests that workload served.
 func requestsTo(text io.Reader, app string) (float64, error) {
 	var out float64
 	sc := bufio.NewScanner(text)
@@ -33,7 +31,7 @@ func requestsTo(text io.Reader, app string) (float64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("demo: metrics line %q: %w", line, err)
 		}
-		if labels["destination_service_name"] != app {
+		if labels["reporter"] != "destination" || labels["destination_service_name"] != app {
 			continue
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)

@@ -7,12 +7,13 @@ import (
 
 func TestRequestsTo(t *testing.T) {
 	text := `# TYPE istio_requests_total counter
-istio_requests_total{reporter="source",destination_service_name="reviews",response_code="200"} 7
+istio_requests_total{reporter="destination",destination_service_name="reviews",response_code="200"} 7
 istio_requests_total{reporter="destination",destination_service_name="reviews",response_code="503"} 2
-istio_requests_total{reporter="source",destination_service_name="ratings",response_code="200"} 5
+istio_requests_total{reporter="destination",destination_service_name="ratings",response_code="200"} 5
+istio_requests_total{reporter="source",destination_service_name="ratings",response_code="200"} 3
 istio_requests_total_other{destination_service_name="reviews"} 100
 istio_request_bytes_count{destination_service_name="reviews"} 9
-istio_requests_total{destination_service_name="re\"views",x="a,b"} 1
+istio_requests_total{reporter="destination",destination_service_name="re\"views",x="a,b"} 1
 `
 	for _, c := range []struct {
 		app  string
@@ -26,7 +27,7 @@ istio_requests_total{destination_service_name="re\"views",x="a,b"} 1
 	for _, bad := range []string{
 		`istio_requests_total{destination_service_name="reviews} 1`,
 		`istio_requests_total{destination_service_name=reviews} 1`,
-		`istio_requests_total{destination_service_name="reviews"} many`,
+		`istio_requests_total{reporter="destination",destination_service_name="reviews"} many`,
 	} {
 		if _, err := requestsTo(strings.NewReader(bad), "reviews"); err == nil {
 			t.Errorf("%s: no error", bad)

@@ -161,7 +161,7 @@ func (r *run) splitStep(ctx context.Context, n int) error {
 		measured = append(measured, fmt.Sprintf("reviews-%s=%d", v, int(after[v]-before[v])))
 	}
 	r.say("  SPLIT %s", strings.Join(seen, " "))
-	r.say("  METRICS %s (istio_requests_total deltas read from each reviews sidecar's merged metrics)", strings.Join(measured, " "))
+	r.say("  METRICS %s (istio_requests_total{reporter=\"destination\"} deltas from each reviews sidecar's merged metrics)", strings.Join(measured, " "))
 	return nil
 }
 

@@ -219,7 +219,7 @@ func (r *run) startMesh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.apply(ctx, "telemetry-wasmplugin.yaml", telemetryPlugin(mon, digest)); err != nil {
+	if err := r.apply(ctx, "telemetry-wasmplugin.yaml", telemetryPlugins(mon, digest)); err != nil {
 		return err
 	}
 	for _, w := range r.ws {
@@ -251,7 +251,7 @@ func (r *run) sidecar(name, boot, xdsAddr string, admin int, extra ...string) er
 		return fmt.Errorf("demo: %w", err)
 	}
 	args := append([]string{"--bootstrap", bootFile, "--xds-address", xdsAddr, "--admin-port", strconv.Itoa(admin),
-		"--access-log=false", "--drain-time", "500ms", "--wasm-cache-dir", filepath.Join(r.cfg.Dir, "wasm-cache")}, extra...)
+		"--drain-time", "500ms", "--wasm-cache-dir", filepath.Join(r.cfg.Dir, "wasm-cache")}, extra...)
 	p, err := r.spawn(name, r.bin("meshproxy"), args...)
 	if err != nil {
 		return err
