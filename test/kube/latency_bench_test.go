@@ -37,7 +37,7 @@ func benchEndpointToACK(b *testing.B, debounce time.Duration) {
 	meshNS := installMesh(b, c, whAddr)
 	ns := c.Namespace(b, "eds", nil)
 	es := createReviews(b, c, ns, "10.30.0.1")
-	s := runMeshd(b, c, meshNS, whAddr, "", debounce)
+	s := runMeshd(b, c, asMeshd(c, meshNS), meshNS, whAddr, "", debounce)
 	p, err := xdstest.Start(xdstest.Options{Address: s.XDSAddr(), Node: sidecarNode(b, ns, "ratings-1", "ratings")})
 	if err != nil {
 		b.Fatal(err)

@@ -29,6 +29,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/wasmesh/wasmesh/control/ca"
 	"github.com/wasmesh/wasmesh/control/inject"
@@ -93,12 +94,20 @@ func caPluginDir(t testing.TB, c *kubetest.Cluster, meshNS string) string {
 	return dir
 }
 
-// runMeshd starts meshd in Kubernetes mode in this process; it stops when
-// the test ends. A zero debounce is meshd's default (100ms).
-func runMeshd(t testing.TB, c *kubetest.Cluster, meshNS, webhookAddr, lease string, debounce time.Duration) *server.Server {
+// asMeshd is the cluster's admin config impersonating the service account
+// install made for meshd, so meshd runs with install's RBAC.
+func asMeshd(c *kubetest.Cluster, meshNS string) *rest.Config {
+	rc := rest.CopyConfig(c.Config)
+	rc.Impersonate.UserName = "system:serviceaccount:" + meshNS + ":" + kube.MeshdName
+	return rc
+}
+
+// runMeshd starts meshd in Kubernetes mode in this process with rc; it
+// stops when the test ends. A zero debounce is meshd's default (100ms).
+func runMeshd(t testing.TB, c *kubetest.Cluster, rc *rest.Config, meshNS, webhookAddr, lease string, debounce time.Duration) *server.Server {
 	t.Helper()
 	s, err := server.New(server.Config{
-		Kubernetes: &server.KubeConfig{Rest: c.Config, Namespace: meshNS, WebhookAddr: webhookAddr, LeaseName: lease, Identity: "meshd-in-process",
+		Kubernetes: &server.KubeConfig{Rest: rc, Namespace: meshNS, WebhookAddr: webhookAddr, LeaseName: lease, Identity: "meshd-in-process",
 			LeaseDuration: 6 * time.Second, RenewDeadline: 4 * time.Second, RetryPeriod: 500 * time.Millisecond},
 		DataDir: t.TempDir(), PluginCADir: caPluginDir(t, c, meshNS), Debounce: debounce,
 		XDSAddr: "127.0.0.1:0", SecureXDSAddr: "127.0.0.1:0", MonitorAddr: "127.0.0.1:0",
@@ -236,7 +245,7 @@ func TestMeshdKubernetesMode(t *testing.T) {
 	meshNS := installMesh(t, c, whAddr)
 	ns := c.Namespace(t, "kmode", nil)
 	createReviews(t, c, ns, "10.20.0.1")
-	s := runMeshd(t, c, meshNS, whAddr, "meshd-kmode", 0)
+	s := runMeshd(t, c, asMeshd(c, meshNS), meshNS, whAddr, "meshd-kmode", 0)
 
 	p, err := xdstest.Start(xdstest.Options{Address: s.XDSAddr(), Node: sidecarNode(t, ns, "ratings-1", "ratings")})
 	if err != nil {
@@ -335,5 +344,37 @@ func meshctlRunTB(t testing.TB, args ...string) {
 	var out, errb bytes.Buffer
 	if code := meshctl.Run(context.Background(), args, strings.NewReader(""), &out, &errb); code != 0 {
 		t.Fatalf("meshctl %v: exit %d: %s\n%s", args, code, errb.String(), out.String())
+	}
+}
+
+// TestMeshdLeaderRestoresWebhookCABundle: the leader's single-replica work
+// puts the CA's trust bundle back into a webhook configuration whose
+// caBundle went stale (as after a root rotation). meshd runs as admin here:
+// install's RBAC does not grant meshd the webhook configurations yet.
+func TestMeshdLeaderRestoresWebhookCABundle(t *testing.T) {
+	c := kubetest.Get(t)
+	ctx := context.Background()
+	whAddr := freeAddr(t)
+	meshNS := installMesh(t, c, whAddr)
+	adm := c.Client.AdmissionregistrationV1()
+	m, err := adm.MutatingWebhookConfigurations().Get(ctx, kube.InjectorName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := c.CA.CertPEM // a root that is not the mesh's
+	for i := range m.Webhooks {
+		m.Webhooks[i].ClientConfig.CABundle = stale
+	}
+	if _, err := adm.MutatingWebhookConfigurations().Update(ctx, m, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s := runMeshd(t, c, c.Config, meshNS, whAddr, "meshd-bundle", 0)
+	want := s.CA().BundlePEM()
+	eventually(t, "the leader to restore the caBundle", func() bool {
+		m, err := adm.MutatingWebhookConfigurations().Get(ctx, kube.InjectorName, metav1.GetOptions{})
+		return err == nil && len(m.Webhooks) > 0 && string(m.Webhooks[0].ClientConfig.CABundle) == string(want)
+	})
+	if !s.IsLeader() {
+		t.Fatal("the caBundle was written by a replica that does not lead")
 	}
 }
