@@ -22,12 +22,23 @@ import (
 // monitoring address (host:port) and plaintext xDS address.
 func startMeshd(t *testing.T) (string, string) {
 	t.Helper()
+	return startMeshdWith(t, "")
+}
+
+// startMeshdCA is startMeshd with the CA (secure xDS) running.
+func startMeshdCA(t *testing.T) (string, string) {
+	t.Helper()
+	return startMeshdWith(t, "127.0.0.1:0")
+}
+
+func startMeshdWith(t *testing.T, secure string) (string, string) {
+	t.Helper()
 	dir := t.TempDir()
 	cfgDir := filepath.Join(dir, "config")
 	if err := os.Mkdir(cfgDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s, err := server.New(server.Config{ConfigDir: cfgDir, DataDir: filepath.Join(dir, "data"), XDSAddr: "127.0.0.1:0",
+	s, err := server.New(server.Config{ConfigDir: cfgDir, DataDir: filepath.Join(dir, "data"), XDSAddr: "127.0.0.1:0", SecureXDSAddr: secure,
 		MonitorAddr: "127.0.0.1:0", Debounce: 20 * time.Millisecond, MaxDebounce: 200 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
