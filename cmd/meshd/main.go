@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
 
 	"github.com/wasmesh/wasmesh/control/api"
 	"github.com/wasmesh/wasmesh/control/server"
@@ -120,6 +121,7 @@ func run(args []string, stderr io.Writer) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
+	klog.SetSlogLogger(cfg.Logger) // client-go's own logs (leader election, watches) in meshd's format
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	return server.Run(ctx, cfg)
