@@ -80,6 +80,9 @@ func TestSameCerts(t *testing.T) {
 		{"order and text around", ab, ba, true},
 		{"different", a, b, false},
 		{"subset", a, ab, false},
+		{"superset", ab, a, false},
+		{"duplicates", append(append([]byte{}, a...), a...), a, true},
+		{"duplicate vs other", append(append([]byte{}, a...), a...), ab, false},
 		{"empty vs cert", nil, a, false},
 		{"garbage", []byte("not pem"), nil, true},
 	} {
@@ -108,4 +111,18 @@ func TestKubernetesConfigDefaults(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// FuzzSameCerts feeds caBundle bytes as the API server may hold them.
+func FuzzSameCerts(f *testing.F) {
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), []byte{})
+	f.Add([]byte("garbage"), []byte("-----BEGIN CERTIFICATE-----\n"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		if !sameCerts(a, a) {
+			t.Fatalf("a bundle differs from itself: %q", a)
+		}
+		if sameCerts(a, b) != sameCerts(b, a) {
+			t.Fatalf("not symmetric: %q %q", a, b)
+		}
+	})
 }

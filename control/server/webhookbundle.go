@@ -61,15 +61,17 @@ func (s *Server) syncWebhookBundles(ctx context.Context) error {
 	return nil
 }
 
-// sameCerts reports whether two PEM bundles hold the same certificates in
-// any order (so a re-encoded but equal bundle is not rewritten).
+// sameCerts reports whether two PEM bundles hold the same set of
+// certificates (so a re-encoded or reordered but equal bundle is not
+// rewritten).
 func sameCerts(a, b []byte) bool {
 	da, db := certDERs(a), certDERs(b)
-	if len(da) != len(db) {
-		return false
-	}
-	for _, d := range da {
-		if !slices.ContainsFunc(db, func(x []byte) bool { return bytes.Equal(x, d) }) {
+	return subset(da, db) && subset(db, da)
+}
+
+func subset(a, b [][]byte) bool {
+	for _, d := range a {
+		if !slices.ContainsFunc(b, func(x []byte) bool { return bytes.Equal(x, d) }) {
 			return false
 		}
 	}
