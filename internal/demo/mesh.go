@@ -25,7 +25,7 @@ func host(svc string) string { return svc + "." + ns + ".svc.cluster.local" }
 
 // baseConfig is the mesh without any of the steps: services, sidecars,
 // subsets and the gateway.
-func baseConfig(ws []workload, gwPort int) string {
+func baseConfig(ws []workload, gwPort, meshdPort int) string {
 	var b strings.Builder
 	b.WriteString(`apiVersion: security.istio.io/v1
 kind: PeerAuthentication
@@ -47,6 +47,18 @@ spec:
     labels: {app: %[1]s}
 `, svc, ns, host(svc))
 	}
+	// meshd's report sink as a mesh service, for the telemetry filter's reports
+	fmt.Fprintf(&b, `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: meshd, namespace: %[1]s}
+spec:
+  hosts: [%[2]s]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{number: %[3]d, name: http, protocol: HTTP}]
+  endpoints: [{address: 127.0.0.1}]
+`, ns, host("meshd"), meshdPort)
 	for _, w := range ws {
 		fmt.Fprintf(&b, `---
 apiVersion: networking.istio.io/v1
@@ -125,8 +137,9 @@ func gatewayBootstrap() string {
 
 // telemetryPlugins deploy filters/telemetry on every workload of the
 // namespace, Istio's standard metrics in each proxy: reporter=destination on
-// the inbound (SERVER) side, reporter=source on the outbound (CLIENT) side.
-func telemetryPlugins(meshd, digest string) string {
+// the inbound (SERVER) side, which also reports each request to meshd's
+// sink (meshctl logs), reporter=source on the outbound (CLIENT) side.
+func telemetryPlugins(meshd string, meshdPort int, digest string) string {
 	return fmt.Sprintf(`apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
 metadata: {name: stats-inbound, namespace: %[1]s}
@@ -135,7 +148,11 @@ spec:
   sha256: %[3]s
   phase: STATS
   match: [{mode: SERVER}]
-  pluginConfig: {reporter: destination}
+  pluginConfig:
+    reporter: destination
+    reportCluster: "outbound|%[4]d||%[5]s"
+    reportAuthority: meshd
+    batchMaxTime: 200ms
 ---
 apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
@@ -146,7 +163,7 @@ spec:
   phase: STATS
   match: [{mode: CLIENT}]
   pluginConfig: {reporter: source}
-`, ns, meshd, digest)
+`, ns, meshd, digest, meshdPort, host("meshd"))
 }
 
 // helloPlugin deploys examples/filters/hello on productpage.

@@ -261,8 +261,54 @@ func (r *run) steps(ctx context.Context) error {
 		return err
 	}
 	r.say("  FILTER x-wasmesh-hello=%q", hdr)
+
+	r.say("\n== Step 6: what the sidecars reported to meshd's sink (meshctl logs --meshd %s --code 400)", r.state.Meshd)
+	if err := r.reportStep(ctx); err != nil {
+		return err
+	}
 	r.say("\nLook around: meshctl proxy-status --meshd %s; meshctl proxy-config routes productpage-v1-proxy; dashboard http://%s/ui/", r.state.Meshd, r.state.Meshd)
 	return nil
+}
+
+// reportStep prints the denials the productpage sidecar reported to
+// meshd's sink, with their reasons.
+func (r *run) reportStep(ctx context.Context) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var recs []struct {
+			Service string `json:"service"`
+			Method  string `json:"method"`
+			Path    string `json:"path"`
+			Code    int    `json:"code"`
+			Reason  string `json:"reason"`
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+r.state.Meshd+"/v1/report?minCode=400&service=productpage&limit=1000", nil)
+		resp, err := r.client.Do(req)
+		if err != nil {
+			return fmt.Errorf("demo: reading meshd's report sink: %w", err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&recs)
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("demo: reading meshd's report sink: %w", err)
+		}
+		reasons := map[string]int{}
+		for _, rec := range recs {
+			reasons[fmt.Sprintf("%s %s %d %q", rec.Method, rec.Path, rec.Code, rec.Reason)]++
+		}
+		if len(reasons) >= 2 || !r.authz || time.Now().After(deadline) {
+			keys := make([]string, 0, len(reasons))
+			for k := range reasons {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				r.say("  REPORT %s ×%d", k, reasons[k])
+			}
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // waitCode retries a request until it gets code (the new listener takes a moment).

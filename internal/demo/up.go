@@ -212,14 +212,14 @@ func (r *run) startMesh(ctx context.Context) error {
 	}
 	r.gateway = "http://127.0.0.1:" + strconv.Itoa(gw)
 	r.state.Gateway = r.gateway
-	if err := r.apply(ctx, "bookinfo.yaml", baseConfig(r.ws, gw)); err != nil {
+	if err := r.apply(ctx, "bookinfo.yaml", baseConfig(r.ws, gw, p[1])); err != nil {
 		return err
 	}
 	digest, err := r.pushModule(ctx, "telemetry")
 	if err != nil {
 		return err
 	}
-	if err := r.apply(ctx, "telemetry-wasmplugin.yaml", telemetryPlugins(mon, digest)); err != nil {
+	if err := r.apply(ctx, "telemetry-wasmplugin.yaml", telemetryPlugins(mon, p[1], digest)); err != nil {
 		return err
 	}
 	for _, w := range r.ws {

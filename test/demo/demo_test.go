@@ -122,6 +122,9 @@ func TestDemoNonInteractive(t *testing.T) {
 		`DENY POST=403 "RBAC: access denied: RBAC: access denied by policy bookinfo/productpage-read-only" GET=200`,
 		`REGO /admin=403 "RBAC: access denied: the admin pages are closed" /=200`,
 		`FILTER x-wasmesh-hello="hello"`,
+		// the denials reached meshd's sink with their reasons
+		`REPORT POST / 403 "RBAC: access denied by policy bookinfo/productpage-read-only"`,
+		`REPORT GET /admin 403 "the admin pages are closed"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
