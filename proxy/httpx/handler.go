@@ -18,6 +18,7 @@ import (
 	"github.com/wasmesh/wasmesh/proxy/config"
 	"github.com/wasmesh/wasmesh/proxy/router"
 	"github.com/wasmesh/wasmesh/proxy/stats"
+	"github.com/wasmesh/wasmesh/proxy/tracing"
 )
 
 // Options builds a Handler.
@@ -38,6 +39,8 @@ type Handler struct {
 	prefix  string
 	rqTotal *atomic.Int64
 	rqClass [6]*atomic.Int64 // by status/100
+	tracer  *tracing.Tracer  // nil: tracing off
+	tags    tracing.Tags
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -52,6 +55,7 @@ func New(o Options) *Handler {
 	for i := 1; i < 6; i++ {
 		h.rqClass[i] = o.Stats.Counter(h.prefix + "downstream_rq_" + strconv.Itoa(i) + "xx")
 	}
+	h.tracer, h.tags = h.newTracer()
 	return h
 }
 
@@ -64,6 +68,9 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		r.Header.Set("X-Request-Id", newRequestID())
 	}
 	h.prepareHeaders(s)
+	if h.tracer != nil {
+		defer h.traceStart(s)() // ends after finish: the status is final
+	}
 	defer h.finish(s, w)
 	h.route(s)
 	for _, f := range h.o.Filters {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"sort"
 	"strconv"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -15,16 +18,20 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
 )
 
-// Config configures a Tracer. It is plain data, validated by New.
+// Config configures a Tracer, validated by New.
 type Config struct {
-	Endpoint        string  // collector host:port
+	Endpoint        string  // collector host:port (with Dial: any name Dial understands)
 	Protocol        string  // "grpc" (default) or "http"
+	URLPath         string  // OTLP/HTTP path; default /v1/traces
 	SamplingPercent float64 // for traces this proxy starts; 0..100
-	MeshID          string  // istio.mesh_id tag
-	NodeID          string  // node_id tag
 	Service         string  // service.name of the exported resource
+	// Dial, when set, connects to the gRPC collector (e.g. through a cluster's hosts).
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// BatchTimeout is how long spans wait before export; default 1 s.
+	BatchTimeout time.Duration
 }
 
 // ErrConfig marks an invalid Config.
@@ -32,10 +39,27 @@ var ErrConfig = errors.New("tracing: invalid config")
 
 // Tracer starts and exports the proxy's spans.
 type Tracer struct {
-	tp    *sdktrace.TracerProvider
-	tr    trace.Tracer
-	prop  propagation.TextMapPropagator
-	attrs []attribute.KeyValue
+	tp   *sdktrace.TracerProvider
+	tr   trace.Tracer
+	prop propagation.TextMapPropagator
+}
+
+// Tags are span tags set on every span of a listener (Istio's
+// istio.mesh_id, node_id and custom tags); component=proxy is always added.
+type Tags []attribute.KeyValue
+
+// NewTags returns tags from a map, in key order.
+func NewTags(m map[string]string) Tags {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := Tags{attribute.String("component", "proxy")}
+	for _, k := range keys {
+		out = append(out, attribute.String(k, m[k]))
+	}
+	return out
 }
 
 // New returns a Tracer exporting to cfg.Endpoint. Shutdown flushes it.
@@ -50,9 +74,18 @@ func New(ctx context.Context, cfg Config) (*Tracer, error) {
 	var err error
 	switch cfg.Protocol {
 	case "", "grpc":
-		exp, err = otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(cfg.Endpoint), otlptracegrpc.WithInsecure())
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(cfg.Endpoint), otlptracegrpc.WithInsecure()}
+		if cfg.Dial != nil {
+			opts = append(opts, otlptracegrpc.WithEndpoint("passthrough:///"+cfg.Endpoint),
+				otlptracegrpc.WithDialOption(grpc.WithContextDialer(cfg.Dial)))
+		}
+		exp, err = otlptracegrpc.New(ctx, opts...)
 	case "http":
-		exp, err = otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(cfg.Endpoint), otlptracehttp.WithInsecure())
+		opts := []otlptracehttp.Option{otlptracehttp.WithEndpoint(cfg.Endpoint), otlptracehttp.WithInsecure()}
+		if cfg.URLPath != "" {
+			opts = append(opts, otlptracehttp.WithURLPath(cfg.URLPath))
+		}
+		exp, err = otlptracehttp.New(ctx, opts...)
 	default:
 		return nil, fmt.Errorf("%w: protocol %q (want grpc or http)", ErrConfig, cfg.Protocol)
 	}
@@ -64,12 +97,14 @@ func New(ctx context.Context, cfg Config) (*Tracer, error) {
 		svc = "meshproxy"
 	}
 	res := resource.NewSchemaless(attribute.String("service.name", svc))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res),
+	bt := cfg.BatchTimeout
+	if bt <= 0 {
+		bt = time.Second
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(bt)), sdktrace.WithResource(res),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SamplingPercent/100))))
 	return &Tracer{tp: tp, tr: tp.Tracer("meshproxy"),
-		prop: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, b3{}),
-		attrs: []attribute.KeyValue{attribute.String("istio.mesh_id", cfg.MeshID), attribute.String("node_id", cfg.NodeID),
-			attribute.String("component", "proxy")}}, nil
+		prop: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, b3{})}, nil
 }
 
 // Shutdown exports the buffered spans and stops the exporter.
@@ -82,7 +117,7 @@ type Span struct{ s trace.Span }
 // opens a span named Istio's way, "<host>:<port>/*" for the route's
 // destination (name), with the request tags. outbound selects the client kind
 // (a sidecar's outbound hop) over the server kind.
-func (t *Tracer) Start(r *http.Request, name string, outbound bool) (context.Context, *Span) {
+func (t *Tracer) Start(r *http.Request, name string, outbound bool, tags Tags) (context.Context, *Span) {
 	ctx := t.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 	kind := trace.SpanKindServer
 	if outbound {
@@ -92,7 +127,7 @@ func (t *Tracer) Start(r *http.Request, name string, outbound bool) (context.Con
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	ctx, s := t.tr.Start(ctx, name, trace.WithSpanKind(kind), trace.WithAttributes(t.attrs...),
+	ctx, s := t.tr.Start(ctx, name, trace.WithSpanKind(kind), trace.WithAttributes(tags...),
 		trace.WithAttributes(attribute.String("http.method", r.Method),
 			attribute.String("http.url", scheme+"://"+r.Host+r.URL.RequestURI()),
 			attribute.String("http.protocol", r.Proto)))

@@ -53,7 +53,7 @@ func startCollector(t *testing.T) (*collector, string) {
 // (or answers) and ends its span, all through the Tracer's API.
 func hop(t *testing.T, tr *Tracer, name, next string) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, sp := tr.Start(r, name, false)
+		ctx, sp := tr.Start(r, name, false, NewTags(map[string]string{"istio.mesh_id": "mesh1", "node_id": "n1"}))
 		status := 200
 		if next != "" {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
@@ -81,7 +81,7 @@ func hop(t *testing.T, tr *Tracer, name, next string) *httptest.Server {
 // parent to child, with Istio's tags.
 func TestThreeHopsOneTrace(t *testing.T) {
 	col, addr := startCollector(t)
-	tr, err := New(context.Background(), Config{Endpoint: addr, SamplingPercent: 0, MeshID: "mesh1", NodeID: "n1"})
+	tr, err := New(context.Background(), Config{Endpoint: addr, SamplingPercent: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,4 +168,3 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
-
