@@ -75,23 +75,29 @@ spec:
     defaultEndpoint: 127.0.0.1:WEB_APP
 `
 
-// telemetryPlugins run Istio's request metrics on both sides.
+// telemetryPlugins run Istio's request metrics on both sides. The reporter
+// is chosen by workload selector, not by match mode: meshd would then push
+// ECDS resources a proxy's listeners do not reference, and go-control-plane's
+// ADS snapshot cache never answers a subscription that is not a superset of
+// the snapshot's resources of that type (see the report to the lead).
 const telemetryPlugins = `apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
-metadata: {name: stats-inbound, namespace: wasmesh-system}
+metadata: {name: stats-server, namespace: wasmesh-system}
 spec:
+  selector:
+    matchLabels: {role: server}
   url: file://TELEMETRY
   phase: STATS
-  match: [{mode: SERVER}]
   pluginConfig: {reporter: destination}
 ---
 apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
-metadata: {name: stats-outbound, namespace: wasmesh-system}
+metadata: {name: stats-client, namespace: wasmesh-system}
 spec:
+  selector:
+    matchLabels: {role: client}
   url: file://TELEMETRY
   phase: STATS
-  match: [{mode: CLIENT}]
   pluginConfig: {reporter: source}
 `
 
@@ -204,9 +210,9 @@ func startSidecarMesh(t *testing.T) *sidecarMesh {
 	waitHTTP(t, m.monitor+"/ready", 10*time.Second)
 
 	for _, p := range []struct{ name, labels, ports string }{
-		{"frontend", "app=frontend", ""},
-		{"other", "app=other", ""},
-		{"web", "app=web,version=v1", itoa(ports["WEB_IN"])},
+		{"frontend", "app=frontend,role=client", ""},
+		{"other", "app=other,role=client", ""},
+		{"web", "app=web,version=v1,role=server", itoa(ports["WEB_IN"])},
 	} {
 		status, health, admin := freePort(t), freePort(t), freePort(t)
 		m.admin[p.name] = "http://127.0.0.1:" + itoa(admin)
@@ -244,7 +250,7 @@ func (m *sidecarMesh) waitFor(from string, want int, within time.Duration) {
 		}
 		if time.Now().After(deadline) {
 			m.t.Fatalf("%s → web: %d %q %v after %v, want %d\n%s", from, code, body, err, within, want,
-				m.dump(from)+m.dump("web")+m.syncz())
+				m.adminGet(from, "/stats")+m.adminGet("web", "/stats")+m.dump(from)+m.dump("web")+m.syncz())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -440,14 +446,16 @@ func (m *sidecarMesh) counter(t *testing.T, proxy string, want map[string]string
 }
 
 // dump is a sidecar's applied configuration, for failure reports.
-func (m *sidecarMesh) dump(proxy string) string {
-	resp, err := m.client.Get(m.admin[proxy] + "/config_dump")
+func (m *sidecarMesh) dump(proxy string) string { return m.adminGet(proxy, "/config_dump") }
+
+func (m *sidecarMesh) adminGet(proxy, path string) string {
+	resp, err := m.client.Get(m.admin[proxy] + path)
 	if err != nil {
 		return err.Error()
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return "---- " + proxy + " config_dump ----\n" + string(b)
+	return "---- " + proxy + " " + path + " ----\n" + string(b)
 }
 
 func (m *sidecarMesh) syncz() string {
