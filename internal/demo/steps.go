@@ -266,7 +266,7 @@ func (r *run) steps(ctx context.Context) error {
 	if err := r.reportStep(ctx); err != nil {
 		return err
 	}
-	r.say("\nLook around: meshctl proxy-status --meshd %s; meshctl proxy-config routes productpage-v1-proxy; dashboard http://%s/ui/", r.state.Meshd, r.state.Meshd)
+	r.say("\nLook around: meshctl proxy-status --meshd %s; meshctl proxy-config routes productpage-v1; dashboard http://%s/ui/", r.state.Meshd, r.state.Meshd)
 	return nil
 }
 

@@ -122,8 +122,11 @@ func demoAdmin(proxy string) string {
 	if json.Unmarshal(b, &st) != nil {
 		return ""
 	}
+	// "productpage-v1", "productpage-v1-proxy" or the xDS node id
+	// "sidecar~127.0.0.1~productpage-v1.bookinfo~..." name the same proxy
 	for _, p := range st.Processes {
-		if p.Admin != "" && (p.Name == proxy || strings.Contains(proxy, p.Name)) {
+		base := strings.TrimSuffix(p.Name, "-proxy")
+		if p.Admin != "" && (p.Name == proxy || base == proxy || strings.Contains(proxy, "~"+base+".")) {
 			return p.Admin
 		}
 	}

@@ -2,6 +2,8 @@ package meshctl
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -21,4 +23,24 @@ func FuzzProxyConfigViews(f *testing.F) {
 			_, _, _ = view(d)
 		}
 	})
+}
+
+func TestDemoAdmin(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if got := demoAdmin("productpage-v1"); got != "" {
+		t.Errorf("no state file: %q", got)
+	}
+	os.MkdirAll(filepath.Join(".cache", "demo"), 0o755)
+	os.WriteFile(filepath.Join(".cache", "demo", "state.json"), []byte(`{"processes":[
+{"name":"productpage-v1","pid":1},{"name":"productpage-v1-proxy","pid":2,"admin":"127.0.0.1:20001"},
+{"name":"ingressgateway","pid":3,"admin":"127.0.0.1:20002"}]}`), 0o644)
+	for proxy, want := range map[string]string{
+		"productpage-v1": "127.0.0.1:20001", "productpage-v1-proxy": "127.0.0.1:20001",
+		"sidecar~127.0.0.1~productpage-v1.bookinfo~bookinfo.svc.cluster.local": "127.0.0.1:20001",
+		"ingressgateway": "127.0.0.1:20002", "reviews-v1": "", "productpage": "",
+	} {
+		if got := demoAdmin(proxy); got != want {
+			t.Errorf("demoAdmin(%q) = %q, want %q", proxy, got, want)
+		}
+	}
 }
