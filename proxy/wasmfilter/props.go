@@ -225,8 +225,10 @@ func (p *props) connection(path []string) ([]byte, bool) {
 		return []byte(c.Subject.String()), true
 	case "uri_san_local_certificate":
 		// In mesh mTLS the proxy presents its workload certificate, whose
-		// URI SAN is the workload's SPIFFE ID.
-		if ci.TLS == nil || len(ci.TLS.PeerCertificates) == 0 || p.local == "" {
+		// URI SAN is the workload's SPIFFE ID: on inbound mTLS connections,
+		// and on outbound listeners, whose mesh upstreams get the same
+		// certificate (Istio's source_principal on the client side).
+		if p.local == "" || (ci.Direction != "OUTBOUND" && (ci.TLS == nil || len(ci.TLS.PeerCertificates) == 0)) {
 			return nil, false
 		}
 		return []byte(p.local), true

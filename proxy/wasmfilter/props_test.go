@@ -62,8 +62,12 @@ func TestSidecarProperties(t *testing.T) {
 	if n := num("response", "total_size"); n != 12 {
 		t.Errorf("response.total_size %d", n)
 	}
-	s.Conn.TLS = nil // plaintext: no local certificate
+	s.Conn.TLS = nil // plaintext inbound: no local certificate
 	if _, ok := p.Property([]string{"connection", "uri_san_local_certificate"}); ok {
 		t.Error("local certificate reported without mTLS")
+	}
+	s.Conn.Direction = "OUTBOUND" // the client side's identity for its mesh upstreams
+	if got := str("connection", "uri_san_local_certificate"); got != p.local {
+		t.Errorf("outbound local certificate %q", got)
 	}
 }
