@@ -293,7 +293,8 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 
 	t.Run("istio_requests_total exact counts", func(t *testing.T) {
 		src := map[string]string{"reporter": "source", "response_code": "200", "destination_service": "web.mesh",
-			"source_workload": "frontend", "source_principal": "spiffe://cluster.local/ns/default/sa/frontend"}
+			"source_workload": "frontend", "source_principal": "spiffe://cluster.local/ns/default/sa/frontend",
+			"source_app": "frontend", "destination_workload": "web", "destination_version": "v1"}
 		dst := map[string]string{"reporter": "destination", "response_code": "200",
 			"source_principal":      "spiffe://cluster.local/ns/default/sa/frontend",
 			"destination_principal": "spiffe://cluster.local/ns/default/sa/web", "destination_workload": "web",
@@ -313,7 +314,7 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("after %d requests: source reporter counted %d, destination %d\n%s", n, ds, dd, m.scrape(t, "web"))
+				t.Fatalf("after %d requests: source reporter counted %d, destination %d\n%s", n, ds, dd, grepLines(m.scrape(t, "frontend"), "istio_requests_total"))
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -466,4 +467,15 @@ func (m *sidecarMesh) syncz() string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return "---- meshd syncz ----\n" + string(b)
+}
+
+// grepLines keeps the lines containing s, for failure reports.
+func grepLines(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
