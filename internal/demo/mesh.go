@@ -31,7 +31,7 @@ func baseConfig(ws []workload, gwPort, meshdPort int) string {
 kind: PeerAuthentication
 metadata: {name: default, namespace: wasmesh-system}
 spec:
-  mtls: {mode: DISABLE}
+  mtls: {mode: STRICT}
 `)
 	for _, svc := range []string{"productpage", "details", "reviews", "ratings"} {
 		fmt.Fprintf(&b, `---

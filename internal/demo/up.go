@@ -1,7 +1,9 @@
 package demo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +48,7 @@ type run struct {
 	client  *http.Client
 	ws      []workload
 	authz   bool
+	secure  string // meshd's xDS + CA over TLS
 }
 
 func (r *run) progress(format string, args ...any) {
@@ -183,21 +186,22 @@ func ports(n int) ([]int, error) {
 
 func (r *run) startMesh(ctx context.Context) error {
 	const per = 6
-	p, err := ports(4 + per*len(workloads))
+	p, err := ports(5 + per*len(workloads))
 	if err != nil {
 		return err
 	}
 	xdsAddr, mon, gw, gwAdmin := "127.0.0.1:"+strconv.Itoa(p[0]), "127.0.0.1:"+strconv.Itoa(p[1]), p[2], p[3]
+	r.secure = "127.0.0.1:" + strconv.Itoa(p[4])
 	r.state.Meshd = mon
 	r.api = &configapi.Client{BaseURL: "http://" + mon, HTTP: r.client}
 	args := []string{"--config-dir", filepath.Join(r.cfg.Dir, "config"), "--data-dir", filepath.Join(r.cfg.Dir, "data"),
-		"--xds-address", xdsAddr, "--monitor-address", mon, "--secure-xds-address", "",
+		"--xds-address", xdsAddr, "--monitor-address", mon, "--secure-xds-address", r.secure, "--auto-mtls",
 		"--debounce", "20ms", "--max-debounce", "200ms", "--outbound-traffic-policy", "REGISTRY_ONLY"}
 	if authz := r.bin("filters/authz.wasm"); exists(authz) {
 		args = append(args, "--authz-filter", authz)
 		r.authz = true
 	}
-	r.progress("starting meshd (xDS %s, API %s)", xdsAddr, mon)
+	r.progress("starting meshd (xDS %s, xDS+CA over TLS %s, API %s)", xdsAddr, r.secure, mon)
 	if _, err := r.spawn("meshd", r.bin("meshd"), args...); err != nil {
 		return err
 	}
@@ -207,7 +211,7 @@ func (r *run) startMesh(ctx context.Context) error {
 	r.ws = append([]workload(nil), workloads...)
 	for i := range r.ws {
 		w := &r.ws[i]
-		q := p[4+per*i:]
+		q := p[5+per*i:]
 		w.appPort, w.inPort, w.egress, w.admin, w.stats, w.status = q[0], q[1], q[2], q[3], q[4], q[5]
 	}
 	r.gateway = "http://127.0.0.1:" + strconv.Itoa(gw)
@@ -228,13 +232,13 @@ func (r *run) startMesh(ctx context.Context) error {
 			"--listen", "127.0.0.1:"+strconv.Itoa(w.appPort), "--outbound", "http://127.0.0.1:"+strconv.Itoa(w.egress)); err != nil {
 			return err
 		}
-		if err := r.sidecar(w.name()+"-proxy", bootstrapYAML(w), xdsAddr, w.admin,
+		if err := r.sidecar(ctx, w.name()+"-proxy", "bookinfo-"+w.app, bootstrapYAML(w), xdsAddr, w.admin,
 			"--stats-port", strconv.Itoa(w.stats), "--status-port", strconv.Itoa(w.status), "--health-port", "0"); err != nil {
 			return err
 		}
 	}
 	r.progress("starting the ingress gateway on %s", r.gateway)
-	if err := r.sidecar("ingressgateway", gatewayBootstrap(), xdsAddr, gwAdmin, "--mode", "gateway",
+	if err := r.sidecar(ctx, "ingressgateway", "bookinfo-ingressgateway", gatewayBootstrap(), xdsAddr, gwAdmin, "--mode", "gateway",
 		"--stats-port", "0", "--status-port", "0", "--health-port", "0"); err != nil {
 		return err
 	}
@@ -245,12 +249,20 @@ func (r *run) startMesh(ctx context.Context) error {
 	return r.waitOK(ctx, r.gateway+"/", 30*time.Second)
 }
 
-func (r *run) sidecar(name, boot, xdsAddr string, admin int, extra ...string) error {
+// sidecar starts a meshproxy whose identity (service account sa) comes
+// from meshd's CA with a token minted for it.
+func (r *run) sidecar(ctx context.Context, name, sa, boot, xdsAddr string, admin int, extra ...string) error {
 	bootFile := filepath.Join(r.cfg.Dir, "config-"+name+".bootstrap.yaml")
 	if err := os.WriteFile(bootFile, []byte(boot), 0o644); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	token, err := r.mintToken(ctx, sa)
+	if err != nil {
+		return err
+	}
 	args := append([]string{"--bootstrap", bootFile, "--xds-address", xdsAddr, "--admin-port", strconv.Itoa(admin),
+		"--ca-address", r.secure, "--token", token, "--ca-bundle-url", "http://" + r.state.Meshd + "/ca/bundle.pem",
+		"--service-account", sa,
 		"--drain-time", "500ms", "--wasm-cache-dir", filepath.Join(r.cfg.Dir, "wasm-cache")}, extra...)
 	p, err := r.spawn(name, r.bin("meshproxy"), args...)
 	if err != nil {
@@ -311,4 +323,24 @@ func (r *run) apply(ctx context.Context, name, yaml string) error {
 		return fmt.Errorf("demo: applying %s: %w", name, err)
 	}
 	return r.synced(ctx)
+}
+
+// mintToken asks meshd (loopback only) for a bootstrap token of the
+// service account sa in the demo's namespace.
+func (r *run) mintToken(ctx context.Context, sa string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"namespace": ns, "serviceAccount": sa})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+r.state.Meshd+"/ca/tokens", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("demo: minting a token for %s: %w", sa, err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Token == "" {
+		return "", fmt.Errorf("demo: minting a token for %s: %s %v", sa, resp.Status, err)
+	}
+	return out.Token, nil
 }
