@@ -139,6 +139,7 @@ type sidecarMesh struct {
 	out     map[string]string // client sidecars' outbound base URLs
 	status  map[string]string // sidecars' 15020 base URLs
 	admin   map[string]string
+	stats   map[string]string // sidecars' 15090 base URLs
 	webIn   string
 	client  *http.Client
 }
@@ -189,7 +190,7 @@ func startSidecarMesh(t *testing.T) *sidecarMesh {
 	t.Helper()
 	authz, telemetry := buildFilter(t, "filters/authz"), buildFilter(t, "filters/telemetry")
 	dir := t.TempDir()
-	m := &sidecarMesh{t: t, cfgDir: filepath.Join(dir, "config"), out: map[string]string{}, status: map[string]string{}, admin: map[string]string{},
+	m := &sidecarMesh{t: t, cfgDir: filepath.Join(dir, "config"), out: map[string]string{}, status: map[string]string{}, admin: map[string]string{}, stats: map[string]string{},
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	t.Cleanup(m.client.CloseIdleConnections)
 	if err := os.Mkdir(m.cfgDir, 0o755); err != nil {
@@ -214,12 +215,13 @@ func startSidecarMesh(t *testing.T) *sidecarMesh {
 		{"other", "app=other,role=client", ""},
 		{"web", "app=web,version=v1,role=server", itoa(ports["WEB_IN"])},
 	} {
-		status, health, admin := freePort(t), freePort(t), freePort(t)
+		status, health, admin, stats := freePort(t), freePort(t), freePort(t), freePort(t)
+		m.stats[p.name] = "http://127.0.0.1:" + itoa(stats)
 		m.admin[p.name] = "http://127.0.0.1:" + itoa(admin)
 		start(t, "meshproxy "+p.name, "--xds-address", xds, "--ca-address", secure, "--token", m.mintToken(p.name),
 			"--ca-bundle-url", m.monitor+"/ca/bundle.pem", "--workload", p.name, "--namespace", "default",
 			"--service-account", p.name, "--labels", p.labels, "--ports", p.ports,
-			"--admin-port", itoa(admin), "--stats-port", itoa(freePort(t)), "--status-port", itoa(status),
+			"--admin-port", itoa(admin), "--stats-port", itoa(stats), "--status-port", itoa(status),
 			"--health-port", itoa(health), "--access-log=false", "--drain-time", "1s",
 			"--wasm-cache-dir", filepath.Join(dir, "wasm-"+p.name))
 		m.status[p.name] = "http://127.0.0.1:" + itoa(status)
@@ -320,6 +322,16 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 		}
 		if !strings.Contains(m.scrape(t, "web"), "wasmesh_policy_cache_hits_total ") {
 			t.Error("web's merged metrics lack the policy cache counters")
+		}
+		// 15090 is the proxy's own stats only
+		resp, err := m.client.Get(m.stats["web"] + "/stats/prometheus")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "envoy_cluster_") || strings.Contains(string(b), "istio_requests_total") {
+			t.Errorf("15090 output:\n%s", b)
 		}
 	})
 
