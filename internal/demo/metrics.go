@@ -10,11 +10,17 @@ import (
 	"strings"
 )
 
-// requestsTo sums istio_requests_total of one sidecar's metrics as
-// reported on the inbound side (reporter="destination") for requests to the
-// service named app: the requests that workload served.
-func requestsTo(text io.Reader, app string) (float64, error) {
-	var out float64
+// sample is one istio_requests_total line.
+type sample struct {
+	labels map[string]string
+	value  float64
+}
+
+// inbound returns the istio_requests_total samples a sidecar reported on
+// its inbound side (reporter="destination") for requests to the service
+// named app: the requests that workload served.
+func inbound(text io.Reader, app string) ([]sample, error) {
+	var out []sample
 	sc := bufio.NewScanner(text)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -29,18 +35,29 @@ func requestsTo(text io.Reader, app string) (float64, error) {
 		}
 		labels, err := parseLabels(rest[:end])
 		if err != nil {
-			return 0, fmt.Errorf("demo: metrics line %q: %w", line, err)
+			return nil, fmt.Errorf("demo: metrics line %q: %w", line, err)
 		}
 		if labels["reporter"] != "destination" || labels["destination_service_name"] != app {
 			continue
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
 		if err != nil {
-			return 0, fmt.Errorf("demo: metrics line %q: %w", line, err)
+			return nil, fmt.Errorf("demo: metrics line %q: %w", line, err)
 		}
-		out += v
+		out = append(out, sample{labels, v})
 	}
 	return out, sc.Err()
+}
+
+// sum adds the values of the samples for which keep is true (nil: all).
+func sum(ss []sample, keep func(map[string]string) bool) float64 {
+	var n float64
+	for _, s := range ss {
+		if keep == nil || keep(s.labels) {
+			n += s.value
+		}
+	}
+	return n
 }
 
 // parseLabels reads the label set of one Prometheus text-format sample.
@@ -79,10 +96,9 @@ func parseLabels(s string) (map[string]string, error) {
 	return out, nil
 }
 
-// scrape reads requestsTo from the merged metrics of each of app's
-// sidecars, by version.
-func (r *run) scrape(ctx context.Context, app string) (map[string]float64, error) {
-	total := map[string]float64{}
+// scrape reads the inbound samples of each of app's sidecars, by version.
+func (r *run) scrape(ctx context.Context, app string) (map[string][]sample, error) {
+	out := map[string][]sample{}
 	for _, w := range r.ws {
 		if w.app != app {
 			continue
@@ -93,12 +109,21 @@ func (r *run) scrape(ctx context.Context, app string) (map[string]float64, error
 		if err != nil {
 			return nil, fmt.Errorf("demo: scraping %s: %w", w.name(), err)
 		}
-		n, err := requestsTo(resp.Body, app)
+		ss, err := inbound(resp.Body, app)
 		resp.Body.Close()
 		if err != nil {
 			return nil, err
 		}
-		total[w.version] = n
+		out[w.version] = ss
 	}
-	return total, nil
+	return out, nil
+}
+
+// totals sums each version's samples.
+func totals(by map[string][]sample, keep func(map[string]string) bool) map[string]float64 {
+	out := map[string]float64{}
+	for v, ss := range by {
+		out[v] = sum(ss, keep)
+	}
+	return out
 }

@@ -140,7 +140,8 @@ func (r *run) applyExample(ctx context.Context, name string) error {
 }
 
 // splitStep sends a burst and prints what the client saw next to what the
-// reviews sidecars counted (istio_requests_total deltas by version).
+// reviews sidecars counted (istio_requests_total deltas by version), and
+// how those requests were secured.
 func (r *run) splitStep(ctx context.Context, n int) error {
 	before, err := r.scrape(ctx, "reviews")
 	if err != nil {
@@ -155,19 +156,34 @@ func (r *run) splitStep(ctx context.Context, n int) error {
 	if err != nil {
 		return err
 	}
+	b, a := totals(before, nil), totals(after, nil)
 	var seen, measured []string
 	for _, v := range []string{"v1", "v2", "v3"} {
 		seen = append(seen, fmt.Sprintf("reviews-%s=%d", v, counts["reviews-"+v]))
-		measured = append(measured, fmt.Sprintf("reviews-%s=%d", v, int(after[v]-before[v])))
+		measured = append(measured, fmt.Sprintf("reviews-%s=%d", v, int(a[v]-b[v])))
 	}
 	r.say("  SPLIT %s", strings.Join(seen, " "))
 	r.say("  METRICS %s (istio_requests_total{reporter=\"destination\"} deltas from each reviews sidecar's merged metrics)", strings.Join(measured, " "))
+	mtls := func(l map[string]string) bool {
+		return l["connection_security_policy"] == "mutual_tls" && l["source_principal"] == productpagePrincipal
+	}
+	bm, am := totals(before, mtls), totals(after, mtls)
+	var total, secured int
+	for v := range a {
+		total += int(a[v] - b[v])
+		secured += int(am[v] - bm[v])
+	}
+	r.say("  MTLS %d of %d reviews requests over mutual_tls from %s", secured, total, productpagePrincipal)
 	return nil
 }
 
+// productpagePrincipal is productpage's SPIFFE identity from meshd's CA.
+const productpagePrincipal = "spiffe://cluster.local/ns/" + ns + "/sa/bookinfo-productpage"
+
 // waitMetrics scrapes until the sidecars counted n more requests (the
 // telemetry filter counts at stream end, just after the response).
-func (r *run) waitMetrics(ctx context.Context, before map[string]float64, n int) (map[string]float64, error) {
+func (r *run) waitMetrics(ctx context.Context, before map[string][]sample, n int) (map[string][]sample, error) {
+	b := totals(before, nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		after, err := r.scrape(ctx, "reviews")
@@ -175,8 +191,8 @@ func (r *run) waitMetrics(ctx context.Context, before map[string]float64, n int)
 			return nil, err
 		}
 		var delta float64
-		for k, v := range after {
-			delta += v - before[k]
+		for k, v := range totals(after, nil) {
+			delta += v - b[k]
 		}
 		if int(delta) >= n || time.Now().After(deadline) {
 			return after, nil

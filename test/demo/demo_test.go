@@ -99,6 +99,16 @@ func TestDemoNonInteractive(t *testing.T) {
 			t.Errorf("step %d: %v does not add up to %d", i, seen, requests)
 		}
 	}
+	// every request to reviews came over mTLS with productpage's identity
+	if m := regexp.MustCompile(`MTLS (\d+) of (\d+) reviews requests over mutual_tls from spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage`).FindAllStringSubmatch(out, -1); len(m) != 2 {
+		t.Errorf("want 2 MTLS lines, got %v", m)
+	} else {
+		for _, x := range m {
+			if x[1] != x[2] || x[2] != strconv.Itoa(requests) {
+				t.Errorf("mTLS: %s", x[0])
+			}
+		}
+	}
 	balanced, canary := ints(splits[0]), ints(splits[1])
 	for v, n := range balanced {
 		if n < requests/10 {
