@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/wasmesh/wasmesh/proxy/httpx"
 	"github.com/wasmesh/wasmesh/wasm/abi"
@@ -14,7 +15,7 @@ import (
 
 // bufferLimit bounds the body a stream buffers while a guest pauses it
 // (StopIterationAndBuffer), like Envoy's per-stream buffer limit: a request
-// over it gets 413, a response over it is reset (500 when nothing was sent).
+// over it gets 413; a response over it is reset (its headers are already sent).
 const bufferLimit = 1 << 20
 
 const chunkSize = 32 << 10
@@ -30,6 +31,13 @@ var errBodyRejected = errors.New("wasmfilter: response body rejected by the filt
 // through the guest chunk by chunk. Trailers reach proxy_on_request_trailers.
 func (f *Filter) requestBody(s *httpx.Stream, st *host.HTTPStream, ss *streamSync) *httpx.LocalReply {
 	r := s.Req
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+		// A gRPC stream may send no message before it hears from the
+		// server: never wait for its body before routing. The guest sees
+		// it as it flows; a local reply then resets the upstream stream.
+		r.Body = io.NopCloser(&streamBody{src: r.Body, call: st.OnRequestBody, onEOF: f.trailersOnEOF(s, st, ss)})
+		return nil
+	}
 	var buf []byte
 	chunk := make([]byte, chunkSize)
 	for {
@@ -62,13 +70,17 @@ func (f *Filter) requestBody(s *httpx.Stream, st *host.HTTPStream, ss *streamSyn
 			setRequestBody(r, bytes.NewReader(buf), int64(len(buf)))
 			return nil
 		}
-		rest := &streamBody{src: r.Body, call: st.OnRequestBody, onEOF: func() error {
-			if lr := f.requestTrailers(s, st, ss); lr != nil {
-				return errBodyRejected
-			}
-			return nil
-		}}
+		rest := &streamBody{src: r.Body, call: st.OnRequestBody, onEOF: f.trailersOnEOF(s, st, ss)}
 		setRequestBody(r, io.MultiReader(bytes.NewReader(buf), rest), -1)
+		return nil
+	}
+}
+
+func (f *Filter) trailersOnEOF(s *httpx.Stream, st *host.HTTPStream, ss *streamSync) func() error {
+	return func() error {
+		if lr := f.requestTrailers(s, st, ss); lr != nil {
+			return errBodyRejected
+		}
 		return nil
 	}
 }

@@ -38,6 +38,12 @@ func echoBackend(t *testing.T) *httptest.Server {
 // configuration JSON) in front of be and returns the listener URL.
 func startFilter(t *testing.T, module, name, configuration string, be *httptest.Server) string {
 	t.Helper()
+	return startFilterAt(t, module, name, configuration, strings.TrimPrefix(be.URL, "http://"), "")
+}
+
+// startFilterAt is startFilter for a backend address, with extra cluster YAML.
+func startFilterAt(t *testing.T, module, name, configuration, backend, clusterExtra string) string {
+	t.Helper()
 	lst := res(t, fmt.Sprintf(`
 "@type": type.googleapis.com/envoy.config.listener.v3.Listener
 name: l
@@ -61,13 +67,14 @@ filter_chains:
       - name: envoy.filters.http.router
         typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
 `, name, name, configuration, name, module))
-	h, p, _ := strings.Cut(strings.TrimPrefix(be.URL, "http://"), ":")
+	h, p, _ := strings.Cut(backend, ":")
 	cl := res(t, fmt.Sprintf(`
 "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
 name: be
 type: STATIC
 load_assignment: {cluster_name: be, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %s, port_value: %s}}}}]}]}
-`, h, p))
+%s
+`, h, p, clusterExtra))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	wf, err := wasmfilter.New(ctx, wasmfilter.Config{Logger: log, CacheDir: t.TempDir(), NodeID: "test"})
