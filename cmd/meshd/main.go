@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -51,6 +52,8 @@ func parse(args []string, stderr io.Writer) (server.Config, string, error) {
 	fs.StringVar(&c.SecureXDSAddr, "secure-xds-address", "127.0.0.1:15012", "xDS and CA over TLS listen address (empty disables the CA)")
 	fs.StringVar(&c.PluginCADir, "plugin-ca-dir", "", "plug-in CA directory (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem); default a self-signed root")
 	fs.StringVar(&c.PluginCADir, "ca-plugin-dir", "", "same as --plugin-ca-dir (the cacerts secret mounted, as meshd's Deployment passes it)")
+	fs.DurationVar(&c.WorkloadCertTTL, "workload-cert-ttl", 24*time.Hour, "lifetime of a workload certificate when the proxy asks for none")
+	fs.DurationVar(&c.MaxWorkloadCertTTL, "max-workload-cert-ttl", 90*24*time.Hour, "longest workload certificate lifetime a proxy may ask for")
 	fs.StringVar(&c.MonitorAddr, "monitor-address", "127.0.0.1:15014", "metrics, debug, modules and config API listen address")
 	fs.StringVar(&c.ModuleBaseURL, "module-base-url", "", "URL proxies fetch modules from (default: http://<monitor-address>/modules/)")
 	fs.BoolVar(&c.LocalModules, "local-modules", false, "proxies on this host read modules from the store directory instead of fetching them")

@@ -32,6 +32,10 @@ type Config struct {
 	// PluginCADir holds a plug-in CA (Istio's cacerts files); empty means a
 	// self-signed root kept in DataDir/ca.
 	PluginCADir string
+	// WorkloadCertTTL is the lifetime of a workload certificate when the
+	// proxy asks for none (default 24h); MaxWorkloadCertTTL caps what a
+	// proxy may ask for (default 90 days).
+	WorkloadCertTTL, MaxWorkloadCertTTL time.Duration
 	// MonitorAddr serves metrics, debug, modules and the config API;
 	// default "127.0.0.1:15014".
 	MonitorAddr string

@@ -31,6 +31,7 @@ func (s *Server) httpHandler() http.Handler {
 	mux.Handle(modules.Prefix, mods)
 	mux.Handle("/modules", mods)
 	mux.HandleFunc("/ca/tokens", s.mintToken)
+	s.caAdminRoutes(mux)
 	mux.Handle("/v1/report", s.reports)
 	mux.Handle("/v1/quota", s.quota)
 	dash := ui.Handler(s.uiSources())

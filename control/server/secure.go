@@ -27,7 +27,8 @@ func (s *Server) openSecure() error {
 	if s.cfg.SecureXDSAddr == "" {
 		return nil
 	}
-	c, err := ca.New(ca.Config{TrustDomain: s.cfg.Mesh.TrustDomain, Dir: filepath.Join(s.cfg.DataDir, "ca"), PluginDir: s.cfg.PluginCADir}, s.log)
+	c, err := ca.New(ca.Config{TrustDomain: s.cfg.Mesh.TrustDomain, Dir: filepath.Join(s.cfg.DataDir, "ca"), PluginDir: s.cfg.PluginCADir,
+		DefaultTTL: s.cfg.WorkloadCertTTL, MaxTTL: s.cfg.MaxWorkloadCertTTL}, s.log)
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
