@@ -31,6 +31,7 @@ type Options struct {
 	Log       *slog.Logger
 	AccessLog io.Writer // nil: access logging off
 	LogMu     *sync.Mutex
+	NodeID    string // node_id tag of trace spans
 }
 
 // Handler serves one HTTP connection manager configuration.

@@ -38,7 +38,14 @@ func (h *Handler) newTracer() (*tracing.Tracer, tracing.Tags) {
 		h.o.Log.Warn("tracing off for this listener", "stat_prefix", h.o.HCM.StatPrefix, "err", err)
 		return nil, nil
 	}
-	return tr, tracing.NewTags(t.Tags)
+	tags := map[string]string{}
+	if h.o.NodeID != "" {
+		tags["node_id"] = h.o.NodeID
+	}
+	for k, v := range t.Tags {
+		tags[k] = v
+	}
+	return tr, tracing.NewTags(tags)
 }
 
 // clusterDialer connects to a host of the named cluster, as Envoy's envoy_grpc does.
@@ -77,5 +84,7 @@ func spanName(s *Stream) string {
 func (h *Handler) traceStart(s *Stream) func() {
 	ctx, sp := h.tracer.Start(s.Req, spanName(s), s.Conn.Direction == "OUTBOUND", h.tags)
 	h.tracer.Inject(ctx, s.Req.Header)
-	return func() { sp.End(s.Status, s.flags(), s.Cluster) }
+	return func() {
+		sp.End(tracing.Result{Status: s.Status, Flags: s.flags(), Cluster: s.Cluster, BytesIn: s.BytesIn, BytesOut: s.BytesOut})
+	}
 }

@@ -130,7 +130,8 @@ func (t *Tracer) Start(r *http.Request, name string, outbound bool, tags Tags) (
 	ctx, s := t.tr.Start(ctx, name, trace.WithSpanKind(kind), trace.WithAttributes(tags...),
 		trace.WithAttributes(attribute.String("http.method", r.Method),
 			attribute.String("http.url", scheme+"://"+r.Host+r.URL.RequestURI()),
-			attribute.String("http.protocol", r.Proto)))
+			attribute.String("http.protocol", r.Proto), attribute.String("user_agent", r.UserAgent()),
+			attribute.String("guid:x-request-id", r.Header.Get("X-Request-Id"))))
 	return ctx, &Span{s: s}
 }
 
@@ -143,11 +144,20 @@ func (t *Tracer) Inject(ctx context.Context, h http.Header) {
 	t.prop.Inject(ctx, propagation.HeaderCarrier(h))
 }
 
+// Result is a request's outcome, recorded on its span.
+type Result struct {
+	Status            int
+	Flags             string // Envoy's response flags, "-" for none
+	Cluster           string // upstream cluster
+	BytesIn, BytesOut int64
+}
+
 // End records the outcome and ends the span.
-func (sp *Span) End(status int, flags, cluster string) {
-	sp.s.SetAttributes(attribute.String("http.status_code", strconv.Itoa(status)),
-		attribute.String("response_flags", flags), attribute.String("upstream_cluster", cluster))
-	if status >= 500 || status == 0 {
+func (sp *Span) End(r Result) {
+	sp.s.SetAttributes(attribute.String("http.status_code", strconv.Itoa(r.Status)),
+		attribute.String("response_flags", r.Flags), attribute.String("upstream_cluster", r.Cluster),
+		attribute.Int64("request_size", r.BytesIn), attribute.Int64("response_size", r.BytesOut))
+	if r.Status >= 500 || r.Status == 0 {
 		sp.s.SetStatus(codes.Error, "")
 	}
 	sp.s.End()

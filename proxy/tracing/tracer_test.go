@@ -70,7 +70,7 @@ func hop(t *testing.T, tr *Tracer, name, next string) *httptest.Server {
 		} else {
 			fmt.Fprintf(w, "traceparent=%s b3=%s", r.Header.Get("traceparent"), r.Header.Get("X-B3-Traceid"))
 		}
-		sp.End(status, "-", "outbound|80||"+name)
+		sp.End(Result{Status: status, Flags: "-", Cluster: "outbound|80||" + name})
 	}))
 	t.Cleanup(s.Close)
 	return s
