@@ -182,11 +182,11 @@ func TestNACKKeepsOldConfig(t *testing.T) {
 	badCluster := res(t, `
 "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
 name: x
-type: ORIGINAL_DST
-lb_policy: CLUSTER_PROVIDED
+type: EDS
+lb_policy: MAGLEV
 `)
 	if err := e.p.OnUpdate(xdsclient.ClusterType, "c2", map[string]proto.Message{"x": badCluster}); err == nil {
-		t.Fatal("ORIGINAL_DST cluster accepted")
+		t.Fatal("MAGLEV cluster accepted")
 	}
 	if resp, _ := get(t, u+"/"); resp.StatusCode != 200 {
 		t.Fatalf("old clusters stopped serving: %d", resp.StatusCode)
