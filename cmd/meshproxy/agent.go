@@ -20,6 +20,9 @@ import (
 // caFlags configure the in-process CA agent.
 type caFlags struct {
 	address, token, tokenFile, root, bundleURL string
+	// revocationsURL and pollInterval: see pollConfig.
+	revocationsURL string
+	pollInterval   time.Duration
 }
 
 // enabled: without a token the proxy runs without identity (plaintext only).

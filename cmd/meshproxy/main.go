@@ -84,6 +84,8 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.ca.tokenFile, "token-file", "", "file holding the bootstrap token, reread before every CSR")
 	fs.StringVar(&f.ca.root, "ca-root", "", "PEM file with meshd's root, to verify meshd on first contact")
 	fs.StringVar(&f.ca.bundleURL, "ca-bundle-url", "", "fetch meshd's root from this URL instead (/ca/bundle.pem; loopback demos)")
+	fs.StringVar(&f.ca.revocationsURL, "ca-revocations-url", "", "poll meshd's revocation list here (default: /ca/revocations beside a --ca-bundle-url ending in /ca/bundle.pem)")
+	fs.DurationVar(&f.ca.pollInterval, "ca-poll-interval", agent.DefaultPollInterval, "how often the bundle and revocation URLs are polled")
 	fs.IntVar(&f.statsPort, "stats-port", 15090, "port of the proxy's Prometheus stats (0 disables)")
 	fs.IntVar(&f.statusPort, "status-port", 15020, "port of the merged metrics and health (0 disables)")
 	fs.IntVar(&f.healthPort, "health-port", 15021, "port of /healthz/ready (0 disables)")
@@ -148,6 +150,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if sc.agent != nil {
 		wg.Add(2)
 		go func() { defer wg.Done(); sc.secrets.run(ctx) }()
+		if pc, ok := f.ca.pollConfig(); ok {
+			wg.Add(1)
+			go func() { defer wg.Done(); sc.agent.Poll(ctx, pc) }()
+		}
 		go func() {
 			defer wg.Done()
 			if err := sc.agent.Run(ctx); err != nil {
