@@ -169,6 +169,25 @@ func TestBodyRewrite(t *testing.T) {
 	}
 }
 
+// TestResponseOverBufferLimit: a filter that buffers the whole response
+// body resets a response over the per-stream limit instead of growing.
+func TestResponseOverBufferLimit(t *testing.T) {
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 2<<20))
+	}))
+	t.Cleanup(be.Close)
+	u := startFilter(t, buildTestFilter(t, "bodyrewrite"), "bodyrewrite", `{}`, be)
+	resp, err := http.Get(u)
+	if err != nil {
+		return // reset before the (buffered) headers left the proxy
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err == nil {
+		t.Fatalf("response over the buffer limit arrived whole: %d %d bytes", resp.StatusCode, n)
+	}
+}
+
 // buildTestFilter compiles a filter under testdata to Wasm.
 func buildTestFilter(t *testing.T, name string) string {
 	t.Helper()
