@@ -82,6 +82,31 @@ func TestProxyStatusAndConfig(t *testing.T) {
 			t.Errorf("proxy-config %s: code %d, want %q:\n%s%s", c.view, code, c.want, out, errs)
 		}
 	}
+	// a module that is no proxy-wasm filter: the proxy NACKs the plugin and
+	// proxy-status says so, with the proxy's reason, and exits 1
+	mod := filepath.Join(t.TempDir(), "empty.wasm")
+	os.WriteFile(mod, []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}, 0o644)
+	pushed, errs, code := run(t, "", "--meshd", meshd, "filter", "push", mod, "--app", "client")
+	if code != 0 {
+		t.Fatalf("push: %s", errs)
+	}
+	if _, errs, code := run(t, pushed[strings.Index(pushed, "apiVersion"):], "--meshd", meshd, "apply", "-f", "-"); code != 0 {
+		t.Fatalf("apply plugin: %s", errs)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		var code int
+		out, errs, code = run(t, "", "--meshd", meshd, "proxy-status")
+		if code == exitFailure && strings.Contains(out, "NACKED") && strings.Contains(out, "NACK sidecar~127.0.0.1~client.default~default.svc.cluster.local ECDS: ") && strings.Contains(out, "unsupported proxy-wasm ABI version") && strings.Contains(errs, "NACKs") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no NACK after 15s: %d\n%s%s", code, out, errs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("proxy-status with a NACK:\n%s", out)
+
 	if _, errs, code := run(t, "", "proxy-config", "clusters", "nobody"); code != exitUsage || !strings.Contains(errs, "--admin") {
 		t.Errorf("no admin: %d %s", code, errs)
 	}
