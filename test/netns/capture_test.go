@@ -1,0 +1,430 @@
+//go:build linux
+
+package netns
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	appPort   = 8080
+	proxyUID  = 1337
+	xdsPort   = "15010"
+	caPort    = "15012"
+	principal = "spiffe://cluster.local/ns/default/sa/"
+)
+
+// meshConfig: STRICT mTLS mesh-wide; the web service at a service address
+// (VIP) backed by the web pod; Istio's telemetry on both sidecars; and a
+// Rego policy on web's sidecar that lets only the client's identity GET
+// /api/*.
+const meshConfig = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: wasmesh-system}
+spec:
+  mtls: {mode: STRICT}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web, namespace: default}
+spec:
+  hosts: [web.mesh]
+  addresses: [SERVICE_IP]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: APP_PORT, name: http, protocol: HTTP}]
+  workloadSelector:
+    labels: {app: web}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: stats-server, namespace: wasmesh-system}
+spec:
+  selector:
+    matchLabels: {role: server}
+  url: file://TELEMETRY
+  phase: STATS
+  pluginConfig: {reporter: destination}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: stats-client, namespace: wasmesh-system}
+spec:
+  selector:
+    matchLabels: {role: client}
+  url: file://TELEMETRY
+  phase: STATS
+  pluginConfig: {reporter: source}
+---
+apiVersion: policy.wasmesh.io/v1alpha1
+kind: Policy
+metadata: {name: api-guard, namespace: default}
+spec:
+  selector:
+    matchLabels: {app: web}
+  rego: |
+    package wasmesh.authz
+    default allow := {"allow": false, "status": 403, "reason": "only client may GET /api/*"}
+    allow := {"allow": true} if {
+      input.source.principal == "spiffe://cluster.local/ns/default/sa/client"
+      input.request.method == "GET"
+      startswith(input.request.path, "/api/")
+    }
+`
+
+// mesh is the running test mesh.
+type mesh struct {
+	net     *network
+	monitor string              // meshd's monitoring base URL (host loopback)
+	proxies map[string]*process // by pod name
+	client  *http.Client
+}
+
+// TestCaptureThroughBothSidecars: the client pod's app calls the web
+// service's address with plain HTTP; iptables sends the connection to the
+// client's sidecar (15001), which opens mTLS to the web pod; the web pod's
+// rules send it to its sidecar (15006), which checks the policy with the
+// client's SPIFFE identity and forwards to the app.
+func TestCaptureThroughBothSidecars(t *testing.T) {
+	requireNetns(t)
+	m := startMesh(t)
+	base := fmt.Sprintf("http://%s:%d", serveIP, appPort)
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+
+	// The first answer needs the config pushed, the SVIDs issued and the
+	// filters compiled in both sidecars.
+	m.waitGet(t, base+"/api/ready", http.StatusOK, 60*time.Second)
+
+	b := m.net.pods["web"]
+	srcSel := map[string]string{"reporter": "source", "destination_service": "web.mesh",
+		"source_principal": principal + "client", "destination_principal": principal + "web", "source_workload": "client"}
+	dstSel := map[string]string{"reporter": "destination", "source_principal": principal + "client",
+		"destination_principal": principal + "web", "destination_workload": "web", "connection_security_policy": "mutual_tls"}
+	before := map[string]int64{
+		"src200": m.requests(t, "client", with(srcSel, "response_code", "200")),
+		"src403": m.requests(t, "client", with(srcSel, "response_code", "403")),
+		"dst200": m.requests(t, "web", with(dstSel, "response_code", "200")),
+		"dst403": m.requests(t, "web", with(dstSel, "response_code", "403")),
+	}
+
+	t.Run("allowed request reaches the app through both sidecars", func(t *testing.T) {
+		for i := range 3 {
+			path := fmt.Sprintf("/api/items/%s-%d", run, i)
+			r := m.get(t, base+path)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET %s: %+v", path, r)
+			}
+			var rep appReply
+			if err := json.Unmarshal([]byte(r.Body), &rep); err != nil {
+				t.Fatalf("GET %s: body %q: %v", path, r.Body, err)
+			}
+			host, _, _ := net.SplitHostPort(rep.Remote)
+			// the web sidecar delivers from loopback; a bypass would come from the client pod's address
+			if rep.Name != "web" || rep.Path != path || host != "127.0.0.1" {
+				t.Errorf("GET %s: the app answered %+v, want web, %s, from 127.0.0.1 (its sidecar)", path, rep, path)
+			}
+		}
+	})
+
+	t.Run("policy on web's sidecar denies with 403", func(t *testing.T) {
+		for _, path := range []string{"/admin/" + run, "/private/" + run} {
+			r := m.get(t, base+path)
+			if r.Status != http.StatusForbidden || r.Reason != "only client may GET /api/*" {
+				t.Errorf("GET %s: %+v, want 403 with the policy's reason", path, r)
+			}
+		}
+	})
+
+	t.Run("both sidecars counted the requests with the client's identity over mTLS", func(t *testing.T) {
+		want := map[string]int64{"src200": 3, "src403": 2, "dst200": 3, "dst403": 2}
+		// counters move when a stream is done, just after its response
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			got := map[string]int64{
+				"src200": m.requests(t, "client", with(srcSel, "response_code", "200")) - before["src200"],
+				"src403": m.requests(t, "client", with(srcSel, "response_code", "403")) - before["src403"],
+				"dst200": m.requests(t, "web", with(dstSel, "response_code", "200")) - before["dst200"],
+				"dst403": m.requests(t, "web", with(dstSel, "response_code", "403")) - before["dst403"],
+			}
+			if fmt.Sprint(got) == fmt.Sprint(want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("istio_requests_total deltas %v, want %v\nclient:\n%s\nweb:\n%s", got, want,
+					grep(m.scrape(t, "client"), "istio_requests_total"), grep(m.scrape(t, "web"), "istio_requests_total"))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+
+	t.Run("access logs show each hop", func(t *testing.T) {
+		path := fmt.Sprintf("/api/items/%s-0", run)
+		// client sidecar: authority is the service address, upstream the web pod
+		wantClient := fmt.Sprintf(`"GET %s HTTP/1.1" 200 - `, path)
+		wantClientHop := fmt.Sprintf(`"%s:%d" "%s:%d"`, serveIP, appPort, b.ip, appPort)
+		// web sidecar: upstream is its app on loopback
+		wantWebHop := fmt.Sprintf(`"127.0.0.1:%d"`, appPort)
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			cl, wl := logLine(m.proxies["client"].out.String(), wantClient), logLine(m.proxies["web"].out.String(), wantClient)
+			if strings.Contains(cl, wantClientHop) && strings.Contains(wl, wantWebHop) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("access logs: client %q (want …%s), web %q (want …%s)", cl, wantClientHop, wl, wantWebHop)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+
+	t.Run("plaintext to the web pod is captured and refused", func(t *testing.T) {
+		// from the host, not a mesh workload: STRICT mTLS on web's inbound
+		resp, err := m.client.Get(fmt.Sprintf("http://%s:%d/api/items", b.ip, appPort))
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			t.Fatalf("plaintext request to the web pod answered %d %q", resp.StatusCode, body)
+		}
+	})
+}
+
+// startMesh builds the filters, the network, meshd and both pods.
+func startMesh(t *testing.T) *mesh {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "wasmesh-netns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil { // the sidecars (uid 1337) read modules under it
+		t.Fatal(err)
+	}
+	authz, telemetry := buildFilter(t, dir, "filters/authz"), buildFilter(t, dir, "filters/telemetry")
+	n := newNetwork(t, "client", "web")
+	m := &mesh{net: n, proxies: map[string]*process{}, client: &http.Client{Timeout: 5 * time.Second}}
+	t.Cleanup(m.client.CloseIdleConnections)
+
+	cfgDir := filepath.Join(dir, "config")
+	cfg := strings.NewReplacer("SERVICE_IP", serveIP, "APP_PORT", strconv.Itoa(appPort), "TELEMETRY", telemetry).Replace(meshConfig)
+	if err := os.Mkdir(cfgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfgDir, "mesh.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mon := freePort(t)
+	m.monitor = "http://127.0.0.1:" + strconv.Itoa(mon)
+	start(t, proc{name: "meshd", path: filepath.Join(binDir, "meshd"), args: []string{
+		"--config-dir", cfgDir, "--data-dir", filepath.Join(dir, "data"),
+		"--xds-address", net.JoinHostPort(hostIP, xdsPort), "--secure-xds-address", net.JoinHostPort(hostIP, caPort),
+		"--monitor-address", "127.0.0.1:" + strconv.Itoa(mon), "--authz-filter", authz, "--local-modules", "--auto-mtls",
+		"--outbound-traffic-policy", "REGISTRY_ONLY", "--debounce", "20ms", "--max-debounce", "200ms"}})
+	waitHTTP(t, m.client, m.monitor+"/ready", 10*time.Second)
+	root := filepath.Join(dir, "root-cert.pem")
+	if err := os.WriteFile(root, m.fetch(t, "/ca/bundle.pem"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, w := range []struct{ pod, labels, ports string }{
+		{"client", "app=client,role=client", ""},
+		{"web", "app=web,version=v1,role=server", strconv.Itoa(appPort)},
+	} {
+		p := n.pods[w.pod]
+		if out, err := p.exec(t, nil, filepath.Join(binDir, "meshproxy"), "iptables"); err != nil {
+			t.Fatalf("meshproxy iptables in %s: %v\n%s", p.ns, err, out)
+		}
+		if w.ports != "" {
+			start(t, proc{name: w.pod + " app", ns: p.ns, path: testBinary(t),
+				env: []string{appRoleEnv + "=server", appNameEnv + "=" + w.pod, appListenEnv + "=:" + w.ports}})
+		}
+		cache := filepath.Join(dir, "wasm-"+w.pod)
+		if err := os.Mkdir(cache, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(cache, proxyUID, proxyUID); err != nil {
+			t.Fatal(err)
+		}
+		m.proxies[w.pod] = start(t, proc{name: w.pod + " sidecar", ns: p.ns, path: filepath.Join(binDir, "meshproxy"),
+			cred: &syscall.Credential{Uid: proxyUID, Gid: proxyUID},
+			args: []string{"--xds-address", net.JoinHostPort(hostIP, xdsPort), "--ca-address", net.JoinHostPort(hostIP, caPort),
+				"--token", m.mintToken(t, w.pod), "--ca-root", root,
+				"--workload", w.pod, "--namespace", "default", "--service-account", w.pod, "--labels", w.labels,
+				"--ports", w.ports, "--instance-ip", p.ip, "--interception-mode", "REDIRECT",
+				"--drain-time", "1s", "--wasm-cache-dir", cache}})
+	}
+	for _, p := range n.pods {
+		waitHTTP(t, m.client, "http://"+net.JoinHostPort(p.ip, "15021")+"/healthz/ready", 20*time.Second)
+	}
+	return m
+}
+
+// get runs the get app in the client pod: a plain Go HTTP client, as root,
+// so its connection is captured.
+func (m *mesh) get(t *testing.T, url string) getResult {
+	t.Helper()
+	cmd := exec.Command("ip", "netns", "exec", m.net.pods["client"].ns, testBinary(t))
+	cmd.Env = append(os.Environ(), appRoleEnv+"=get", appURLEnv+"="+url)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var r getResult
+	if err == nil {
+		err = json.Unmarshal(out, &r)
+	}
+	if err != nil {
+		t.Fatalf("get app: %v\n%s%s", err, out, stderr.String())
+	}
+	return r
+}
+
+// waitGet repeats a GET from the client pod until it answers want.
+func (m *mesh) waitGet(t *testing.T, url string, want int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		r := m.get(t, url)
+		if r.Status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s from the client pod: %+v after %v, want %d\n%s", url, r, within, want, m.configz(t))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (m *mesh) mintToken(t *testing.T, sa string) string {
+	t.Helper()
+	resp, err := m.client.Post(m.monitor+"/ca/tokens", "application/json",
+		strings.NewReader(`{"namespace":"default","serviceAccount":"`+sa+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Token == "" {
+		t.Fatalf("minting a token for %s: status %d, %v", sa, resp.StatusCode, err)
+	}
+	return out.Token
+}
+
+func (m *mesh) fetch(t *testing.T, path string) []byte {
+	t.Helper()
+	resp, err := m.client.Get(m.monitor + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+	}
+	return b
+}
+
+// configz is meshd's view of every connected proxy, for failure reports.
+func (m *mesh) configz(t *testing.T) string {
+	var b strings.Builder
+	for _, p := range m.net.pods {
+		id := fmt.Sprintf("sidecar~%s~%s.default~default.svc.cluster.local", p.ip, p.name)
+		resp, err := m.client.Get(m.monitor + "/debug/configz?proxy=" + id)
+		if err != nil {
+			fmt.Fprintf(&b, "configz %s: %v\n", id, err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Fprintf(&b, "---- configz %s ----\n%s\n", id, body)
+	}
+	return b.String()
+}
+
+// scrape reads a sidecar's merged metrics (15020 on its pod address).
+func (m *mesh) scrape(t *testing.T, podName string) string {
+	t.Helper()
+	resp, err := m.client.Get("http://" + net.JoinHostPort(m.net.pods[podName].ip, "15020") + "/stats/prometheus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("scraping %s: %d %v", podName, resp.StatusCode, err)
+	}
+	return string(b)
+}
+
+// requests sums istio_requests_total over the series with every label of want.
+func (m *mesh) requests(t *testing.T, podName string, want map[string]string) int64 {
+	t.Helper()
+	var sum int64
+	sc := bufio.NewScanner(strings.NewReader(m.scrape(t, podName)))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "istio_requests_total{")
+		if !ok {
+			continue
+		}
+		end := strings.LastIndex(rest, "} ")
+		if end < 0 {
+			continue
+		}
+		labels := "," + rest[:end] + ","
+		match := true
+		for k, v := range want {
+			if !strings.Contains(labels, ","+k+`="`+v+`",`) {
+				match = false
+				break
+			}
+		}
+		if match {
+			n, err := strconv.ParseInt(rest[end+2:], 10, 64)
+			if err != nil {
+				t.Fatalf("bad sample %q", sc.Text())
+			}
+			sum += n
+		}
+	}
+	return sum
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for mk, mv := range m {
+		out[mk] = mv
+	}
+	return out
+}
+
+// logLine is the first line of out containing s.
+func logLine(out, s string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
+
+func grep(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

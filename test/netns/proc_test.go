@@ -1,0 +1,118 @@
+//go:build linux
+
+package netns
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// process is a child process whose output is kept for failure reports.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// proc describes a process to start: in the host's namespace (ns == "")
+// or a pod's, as root (cred == nil) or another user.
+type proc struct {
+	name string // for reports
+	ns   string
+	cred *syscall.Credential
+	env  []string
+	path string
+	args []string
+}
+
+// start runs p until the test ends (SIGTERM, then SIGKILL after 5s); its
+// output is logged when the test failed.
+func start(t *testing.T, p proc) *process {
+	t.Helper()
+	pr := &process{name: p.name, out: &syncBuffer{}, done: make(chan struct{})}
+	pr.cmd = exec.Command(p.path, p.args...)
+	pr.cmd.Env = append(os.Environ(), p.env...)
+	pr.cmd.Stdout, pr.cmd.Stderr = pr.out, pr.out
+	// No Pdeathsig: it fires when the forking thread ends, and startIn ends it.
+	pr.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
+	if err := startIn(p.ns, pr.cmd); err != nil {
+		t.Fatalf("starting %s: %v", p.name, err)
+	}
+	go func() { _ = pr.cmd.Wait(); close(pr.done) }()
+	t.Cleanup(func() {
+		_ = pr.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-pr.done:
+		case <-time.After(5 * time.Second):
+			_ = pr.cmd.Process.Kill()
+			<-pr.done
+		}
+		if t.Failed() {
+			t.Logf("---- %s output ----\n%s", pr.name, tail(pr.out.String(), 40))
+		}
+	})
+	return pr
+}
+
+// startIn starts cmd in the network namespace ns ("" = this one). The
+// child inherits the namespace of the thread that forks it, so the fork
+// happens on a locked thread moved into ns; that thread is never given
+// back to the scheduler (the goroutine exits locked, and the runtime ends
+// the thread), so no other goroutine ever runs in the pod's namespace.
+func startIn(ns string, cmd *exec.Cmd) error {
+	if ns == "" {
+		return cmd.Start()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // no Unlock: the thread dies with this goroutine
+		f, err := os.Open("/run/netns/" + ns)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("setns %s: %w", ns, err)
+			return
+		}
+		errc <- cmd.Start()
+	}()
+	return <-errc
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
