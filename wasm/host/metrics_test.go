@@ -99,3 +99,23 @@ func FuzzWritePrometheus(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSplitSeries: a guest's metric name never breaks the exposition: one
+// line per sample and a family in Prometheus' alphabet.
+func FuzzSplitSeries(f *testing.F) {
+	for _, s := range []string{`istio_requests_total{a="b",c="d"}`, "plain", "{x}", "a{", "a{\n}", "9x{y=\"1\"}", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		fam, labels := splitSeries(name)
+		line := series(fam, "_bucket", labels, `le="1"`)
+		if strings.ContainsAny(line, "\n\r") {
+			t.Fatalf("%q renders a line break: %q", name, line)
+		}
+		for i, c := range []byte(fam) {
+			if !(c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' && i > 0) {
+				t.Fatalf("%q: family %q", name, fam)
+			}
+		}
+	})
+}
