@@ -82,7 +82,8 @@ func (e *env) followReports(ctx context.Context, q url.Values, recs []report.Rec
 			}
 			last = r.Time
 			if ok, _ := e.structured(r); !ok {
-				_ = table(e.stdout, recordHeader, recordRows([]report.Record{r}))
+				row := recordRows([]report.Record{r})[0]
+				fmt.Fprintf(e.stdout, "%s  %-11s  %s → %s  %s %s  %s  %sms  %s\n", row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], orDash(row[8]))
 			}
 		}
 	}

@@ -1,6 +1,8 @@
 package meshctl
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -101,5 +103,34 @@ func TestLogs(t *testing.T) {
 	out, _, _ = run(t, "", "--meshd", meshd, "logs", "--service", "reviews", "-o", "json")
 	if !strings.Contains(out, `"path": "/reviews/0"`) || strings.Contains(out, "ratings") {
 		t.Errorf("logs --service:\n%s", out)
+	}
+}
+
+// TestLogsFollow: -f prints records that arrive while it polls, once each.
+func TestLogsFollow(t *testing.T) {
+	meshd, _ := startMeshd(t)
+	post := func(path string) {
+		rec := `[{"time":"` + time.Now().UTC().Format(time.RFC3339Nano) + `","reporter":"destination","source":"a","destination":"b","service":"web","method":"GET","path":"` + path + `","code":200}]`
+		resp, err := http.Post("http://"+meshd+"/v1/report", "application/json", strings.NewReader(rec))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	post("/first")
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	go func() {
+		time.Sleep(400 * time.Millisecond)
+		post("/second")
+	}()
+	var out, errb bytes.Buffer
+	code := Run(ctx, []string{"--meshd", meshd, "logs", "-f", "--interval", "100ms"}, strings.NewReader(""), &out, &errb)
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errb.String())
+	}
+	if strings.Count(out.String(), "/first") != 1 || strings.Count(out.String(), "/second") != 1 {
+		t.Errorf("follow output:\n%s", out.String())
 	}
 }
