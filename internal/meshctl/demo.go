@@ -18,7 +18,13 @@ func init() {
 		c.PersistentFlags().StringVar(&dir, "dir", filepath.Join(".cache", "demo"), "state, logs and meshd data of the demo")
 		up := &cobra.Command{
 			Use:   "up",
-			Short: "Start meshd, bookinfo with sidecars and a gateway, and walk through canary, fault, authz and a Wasm filter",
+			Short: "Start meshd, bookinfo with mTLS sidecars and a gateway; walk through canary, fault, AuthorizationPolicy, Rego and a Wasm filter",
+			Long: `up starts meshd, the bookinfo services (examples/bookinfo) each with a meshproxy
+sidecar, and an ingress gateway, all on free loopback ports, building what --bin
+lacks. It then applies the demo's steps one by one and prints, after traffic
+through the gateway, what each did, checked against the proxies' own metrics.
+The processes are recorded in --dir/state.json; Ctrl-C or 'meshctl demo down'
+stops them all. --non-interactive runs the steps, prints and stops.`,
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				once, _ := cmd.Flags().GetBool("non-interactive")

@@ -7,8 +7,9 @@ import (
 	"github.com/wasmesh/wasmesh/control/api"
 )
 
-// resolveKind accepts a kind as its name, plural or short lower-case form
-// (VirtualService, virtualservices, virtualservice, vs-style names are not guessed).
+// resolveKind accepts a kind by its name or plural in any case
+// (VirtualService, virtualservice, virtualservices); abbreviations such as
+// "vs" are not guessed.
 func resolveKind(s string) (string, error) {
 	var names []string
 	for _, k := range api.Kinds() {
