@@ -25,7 +25,7 @@ lacks. It then applies the demo's steps one by one and prints, after traffic
 through the gateway, what each did, checked against the proxies' own metrics.
 The processes are recorded in --dir/state.json; Ctrl-C or 'meshctl demo down'
 stops them all. --non-interactive runs the steps, prints and stops.`,
-			Args:  cobra.NoArgs,
+			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				once, _ := cmd.Flags().GetBool("non-interactive")
 				requests, _ := cmd.Flags().GetInt("requests")
