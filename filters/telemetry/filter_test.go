@@ -148,3 +148,14 @@ func TestClientSideSendsMetadata(t *testing.T) {
 func selfFromNode() peerInfo {
 	return peerInfo{Workload: "productpage-v1", Namespace: "bookinfo", App: "productpage", Version: "v1", Service: "productpage", Revision: "v1"}
 }
+
+// TestNoConfiguration: every setting has a default, so a plugin without a
+// configuration starts (Istio's stats plugin needs none either).
+func TestNoConfiguration(t *testing.T) {
+	f := dual.Filter{Package: ".", VMContext: &vm{}, Properties: node("reviews-v1", "reviews", "v1")}
+	dual.Run(t, f, func(t *testing.T, h proxytest.HostEmulator) {
+		if h.StartVM() != types.OnVMStartStatusOK || h.StartPlugin() != types.OnPluginStartStatusOK {
+			t.Fatalf("plugin without configuration did not start: %q", h.GetCriticalLogs())
+		}
+	})
+}

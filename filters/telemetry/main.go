@@ -10,6 +10,7 @@ package main
 
 import (
 	"encoding/binary"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -46,8 +47,10 @@ type plugin struct {
 }
 
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
+	// Every setting has a default: a plugin without configuration is fine
+	// (the host answers NOT_FOUND for an empty one).
 	b, err := proxywasm.GetPluginConfiguration()
-	if err != nil {
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
 		proxywasm.LogCriticalf("telemetry: reading plugin configuration: %v", err)
 		return types.OnPluginStartStatusFailed
 	}

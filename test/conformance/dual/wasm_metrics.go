@@ -17,7 +17,13 @@ func (w *wasmHost) metric(name, suffix string) (uint64, error) {
 	if err := w.h.Metrics().WritePrometheus(&buf); err != nil {
 		return 0, fmt.Errorf("dual: %w", err)
 	}
-	want := promName(name) + suffix + " "
+	// A name may carry its labels, family{k="v"}: the host keeps them
+	// after the (sanitized) family and its suffix.
+	family, labels := name, ""
+	if i := strings.IndexByte(name, '{'); i >= 0 {
+		family, labels = name[:i], name[i:]
+	}
+	want := promName(family) + suffix + labels + " "
 	sc := bufio.NewScanner(&buf)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), want); ok {
