@@ -127,11 +127,14 @@ func (t *Tracer) Start(r *http.Request, name string, outbound bool, tags Tags) (
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	ctx, s := t.tr.Start(ctx, name, trace.WithSpanKind(kind), trace.WithAttributes(tags...),
-		trace.WithAttributes(attribute.String("http.method", r.Method),
+	ctx, s := t.tr.Start(ctx, name, trace.WithSpanKind(kind))
+	if s.IsRecording() { // unsampled requests only propagate: no tags built
+		s.SetAttributes(tags...)
+		s.SetAttributes(attribute.String("http.method", r.Method),
 			attribute.String("http.url", scheme+"://"+r.Host+r.URL.RequestURI()),
 			attribute.String("http.protocol", r.Proto), attribute.String("user_agent", r.UserAgent()),
-			attribute.String("guid:x-request-id", r.Header.Get("X-Request-Id"))))
+			attribute.String("guid:x-request-id", r.Header.Get("X-Request-Id")))
+	}
 	return ctx, &Span{s: s}
 }
 
@@ -154,6 +157,10 @@ type Result struct {
 
 // End records the outcome and ends the span.
 func (sp *Span) End(r Result) {
+	if !sp.s.IsRecording() {
+		sp.s.End()
+		return
+	}
 	sp.s.SetAttributes(attribute.String("http.status_code", strconv.Itoa(r.Status)),
 		attribute.String("response_flags", r.Flags), attribute.String("upstream_cluster", r.Cluster),
 		attribute.Int64("request_size", r.BytesIn), attribute.Int64("response_size", r.BytesOut))
