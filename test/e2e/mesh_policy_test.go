@@ -338,11 +338,14 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 	t.Run("policy replaced under load", func(t *testing.T) {
 		var failed atomic.Int64
 		var mu sync.Mutex
-		codes := map[string][]int{}
+		// decisions per client goroutine: each sends one request at a time,
+		// so its sequence of decisions must change exactly once
+		froms := []string{"frontend", "frontend", "other", "other"}
+		codes := make([][]int, len(froms))
 		var firstErr atomic.Value
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		for _, from := range []string{"frontend", "frontend", "other", "other"} {
+		for w, from := range froms {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -359,7 +362,7 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 						continue
 					}
 					mu.Lock()
-					codes[from] = append(codes[from], code)
+					codes[w] = append(codes[w], code)
 					mu.Unlock()
 				}
 			}()
@@ -369,8 +372,16 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 		flipped := func() bool {
 			mu.Lock()
 			defer mu.Unlock()
-			f, o := codes["frontend"], codes["other"]
-			return len(f) > 0 && len(o) > 0 && f[len(f)-1] == 403 && o[len(o)-1] == 200
+			for w, from := range froms {
+				cs, want := codes[w], 200
+				if from == "frontend" {
+					want = 403
+				}
+				if len(cs) == 0 || cs[len(cs)-1] != want {
+					return false
+				}
+			}
+			return true
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for !flipped() && time.Now().Before(deadline) {
@@ -387,8 +398,8 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 		}
 		// before the swap frontend was allowed and other denied; no
 		// decision went back after the flip
-		for from, allowedFirst := range map[string]bool{"frontend": true, "other": false} {
-			cs := codes[from]
+		for w, from := range froms {
+			cs, allowedFirst := codes[w], from == "frontend"
 			if (cs[0] == 200) != allowedFirst {
 				t.Errorf("%s: first decision %d", from, cs[0])
 			}
