@@ -136,6 +136,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	st := statusServers{host: sc.id.IP, statsPort: f.statsPort, mergedPort: f.statusPort, health: f.healthPort,
 		p: p, wasm: sc.wasm, engine: sc.engine, log: log,
 		required: f.explicit["stats-port"] || f.explicit["status-port"] || f.explicit["health-port"]}
+	if sc.agent != nil {
+		st.identityReady = func() bool { return sc.agent.Current() != nil }
+	}
 	srvs, lns, err := st.listen()
 	if err != nil {
 		return err

@@ -28,6 +28,9 @@ type statusServers struct {
 	wasm                          metricsWriter
 	engine                        *eval.Engine
 	log                           *slog.Logger
+	// identityReady, when set, must also hold for readiness (the CA agent
+	// has a certificate: mesh mTLS cannot work before).
+	identityReady func() bool
 	// required makes a port that cannot be bound an error; with the default
 	// ports (several loopback proxies on one host) that port is only disabled.
 	required bool
@@ -66,7 +69,7 @@ func writePolicyCache(w io.Writer, e *eval.Engine) {
 
 func (s statusServers) readyHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if s.p.Ready() {
+		if s.p.Ready() && (s.identityReady == nil || s.identityReady()) {
 			_, _ = io.WriteString(w, "ready\n")
 			return
 		}

@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmesh/wasmesh/policy/eval"
 	"github.com/wasmesh/wasmesh/proxy"
@@ -60,6 +62,21 @@ func TestStatusPorts(t *testing.T) {
 	if code, _ := get(t, base(2)+"/healthz/ready"); code != http.StatusServiceUnavailable {
 		t.Errorf("not started proxy ready: %d", code)
 	}
+	// a running proxy without xDS is ready, unless its identity is not issued yet
+	pctx, pcancel := context.WithCancel(context.Background())
+	pdone := make(chan error, 1)
+	go func() { pdone <- p.Run(pctx) }()
+	defer func() { pcancel(); <-pdone }()
+	for !p.Ready() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if code, _ := get(t, base(2)+"/healthz/ready"); code != http.StatusOK {
+		t.Errorf("running proxy not ready: %d", code)
+	}
+	st.identityReady = func() bool { return false }
+	if code, _ := st.readyHandlerCode(); code != http.StatusServiceUnavailable {
+		t.Errorf("ready without a certificate: %d", code)
+	}
 
 	// a taken port: an error when asked for, skipped for the defaults
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
@@ -75,4 +92,11 @@ func TestStatusPorts(t *testing.T) {
 	if _, _, err := busy.listen(); err == nil {
 		t.Error("a taken --stats-port was not an error")
 	}
+}
+
+// readyHandlerCode runs the readiness handler once.
+func (s statusServers) readyHandlerCode() (int, string) {
+	rec := httptest.NewRecorder()
+	s.readyHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz/ready", nil))
+	return rec.Code, rec.Body.String()
 }
