@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -39,6 +40,9 @@ type attrs struct {
 	principal, method, path, host string
 	headers                       [][2]string
 }
+
+// noDeadlines runs the filters as meshproxy --wasm-deadlines=false does.
+var noDeadlines = flag.Bool("no-deadlines", false, "run the Wasm filters without per-callback deadlines")
 
 func request(principal, path string) attrs {
 	return attrs{principal: principal, method: "GET", path: path, host: "reviews.shop:9080", headers: [][2]string{
@@ -203,9 +207,10 @@ func newEnv(authzWasm, telemetryWasm []byte) (*env, error) {
 	reg := host.NewForeignRegistry()
 	policyfn.New(nil, e.engine, memFetcher{p.SHA256: p.Wasm}).Register(reg)
 	e.host, err = host.New(ctx, host.Config{
-		Foreign:   reg,
-		HTTPCalls: reportSink{},
-		NodeID:    "sidecar~127.0.0.1~reviews-v1.shop~shop.svc.cluster.local",
+		NoDeadlines: *noDeadlines,
+		Foreign:     reg,
+		HTTPCalls:   reportSink{},
+		NodeID:      "sidecar~127.0.0.1~reviews-v1.shop~shop.svc.cluster.local",
 		NodeMetadata: map[string]string{"WORKLOAD_NAME": "reviews-v1", "NAMESPACE": "shop", "APP": "reviews",
 			"VERSION": "v1", "CLUSTER_ID": "Kubernetes"},
 	})
