@@ -112,6 +112,13 @@ func setRequestBody(r *http.Request, body io.Reader, n int64) {
 // and proxy_on_response_trailers.
 func responseBody(st *host.HTTPStream) func(io.Reader, *http.Response) io.Reader {
 	return func(body io.Reader, resp *http.Response) io.Reader {
+		method := http.MethodGet
+		if resp.Request != nil {
+			method = resp.Request.Method
+		}
+		if !hasBody(method, resp.StatusCode, resp.Header.Get("Content-Length")) {
+			return body // headers only: no body callback, as in Envoy
+		}
 		return &streamBody{src: body, call: st.OnResponseBody, onEOF: func() error {
 			if len(resp.Trailer) == 0 {
 				return nil
@@ -126,6 +133,12 @@ func responseBody(st *host.HTTPStream) func(io.Reader, *http.Response) io.Reader
 	}
 }
 
+// hasBody reports whether a response may carry a body.
+func hasBody(method string, status int, contentLength string) bool {
+	return method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified &&
+		status >= 200 && contentLength != "0"
+}
+
 // streamBody passes a body through a guest's body callback chunk by chunk. A
 // PAUSE keeps the data until the guest continues (or the
 // stream ends), bounded by bufferLimit.
@@ -133,6 +146,7 @@ type streamBody struct {
 	src   io.Reader
 	call  func(*[]byte, bool) host.Result
 	onEOF func() error
+	chunk []byte // read buffer
 	buf   []byte // held for the guest
 	out   []byte // released, not yet read
 	err   error
@@ -151,9 +165,11 @@ func (b *streamBody) Read(p []byte) (int, error) {
 }
 
 func (b *streamBody) fill() {
-	chunk := make([]byte, chunkSize)
-	n, err := b.src.Read(chunk)
-	b.buf = append(b.buf, chunk[:n]...)
+	if b.chunk == nil {
+		b.chunk = make([]byte, chunkSize)
+	}
+	n, err := b.src.Read(b.chunk)
+	b.buf = append(b.buf, b.chunk[:n]...)
 	eos := err == io.EOF
 	if err != nil && !eos {
 		b.err = err

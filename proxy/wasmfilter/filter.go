@@ -89,8 +89,10 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 				h.Add(p.Key, p.Value)
 			}
 		}
-		// The body callbacks may change the body's length: send it chunked.
-		h.Del("Content-Length")
+		if hasBody(s.Req.Method, status, h.Get("Content-Length")) {
+			// The body callbacks may change the body's length: send it chunked.
+			h.Del("Content-Length")
+		}
 	})
 	return nil
 }
