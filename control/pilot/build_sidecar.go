@@ -158,6 +158,7 @@ func (b *builder) domains(host string, ports []uint32, ns string) []string {
 // for unknown hosts.
 func (b *builder) outboundRoutes(name string, port uint32, services []*registry.Service, mode api.OutboundMode, anyPort bool) RouteTableIR {
 	rt := RouteTableIR{Name: name}
+	seenAddr := map[string]bool{}
 	for _, s := range services {
 		sp, ok := s.Port(port)
 		if !ok {
@@ -174,6 +175,7 @@ func (b *builder) outboundRoutes(name string, port uint32, services []*registry.
 			ports = append(ports, port)
 		}
 		vh := VHostIR{Name: s.Hostname + ":" + strconv.Itoa(int(sp.Number)), Domains: b.domains(s.Hostname, ports, b.node.Namespace)}
+		vh.Domains = append(vh.Domains, addressDomains(s.Addresses, ports, seenAddr)...)
 		if vs, vsNS := b.ix.virtualServiceFor(s.Hostname, b.node.Namespace, ""); vs != nil {
 			vh.Routes = b.httpRoutes(vs, vsNS, sp.Number, "")
 		}
