@@ -56,33 +56,50 @@ original_dst_lb_config: {use_http_header: true}
 	}
 }
 
+// inNetns re-runs the test named name in a private network namespace
+// (unshare --net) after the setup commands, so the host's netfilter is
+// untouched. It reports whether the caller is already inside.
+func inNetns(t *testing.T, name, setup string) bool {
+	if os.Getenv("MESHPROXY_IN_NETNS") == "1" {
+		return true
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("optional: needs root for a private network namespace with iptables (run as root to include it)")
+	}
+	for _, tool := range []string{"unshare", "ip", "iptables", "ip6tables"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found: apt-get install -y util-linux iproute2 iptables", tool)
+		}
+	}
+	script := "ip link set lo up && " + setup + " && " + fmt.Sprintf("exec %q -test.run '^%s$' -test.v", os.Args[0], name)
+	cmd := exec.Command("unshare", "--net", "sh", "-c", script)
+	cmd.Env = append(os.Environ(), "MESHPROXY_IN_NETNS=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+name) {
+		t.Fatalf("in netns: %v\n%s", err, out)
+	}
+	return false
+}
+
 // TestPassthroughCaptured runs meshd's virtualOutbound shape (use_original_dst,
-// default chain tcp_proxy to PassthroughCluster) with iptables capture in a
-// private network namespace: a connection from 127.0.0.2 to 127.0.0.1:9997 is
-// redirected to 15001 and must reach the real server on 127.0.0.1:9997 (the
-// proxy's own upstream connection, from 127.0.0.1, is not captured).
+// default chain tcp_proxy to PassthroughCluster) with iptables capture: a
+// client connection from source port 40000 to 127.0.0.1:9997 (and to
+// [::1]:9997 through ip6tables) is redirected to 15001 and must reach the
+// real server there; the proxy's own upstream connection is not captured.
 func TestPassthroughCaptured(t *testing.T) {
-	if os.Getenv("MESHPROXY_IN_NETNS") != "1" {
-		if os.Geteuid() != 0 {
-			t.Skip("optional: needs root for a private network namespace with iptables (run as root to include it)")
-		}
-		for _, tool := range []string{"unshare", "ip", "iptables"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				t.Fatalf("%s not found: apt-get install -y util-linux iproute2 iptables", tool)
-			}
-		}
-		script := "ip link set lo up && " +
-			"iptables -t nat -A OUTPUT -p tcp -s 127.0.0.2 -d 127.0.0.1 --dport 9997 -j REDIRECT --to-ports 15001 && " +
-			fmt.Sprintf("exec %q -test.run '^TestPassthroughCaptured$' -test.v", os.Args[0])
-		cmd := exec.Command("unshare", "--net", "sh", "-c", script)
-		cmd.Env = append(os.Environ(), "MESHPROXY_IN_NETNS=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "--- PASS: TestPassthroughCaptured") {
-			t.Fatalf("in netns: %v\n%s", err, out)
-		}
+	if !inNetns(t, "TestPassthroughCaptured",
+		"iptables -t nat -A OUTPUT -p tcp -d 127.0.0.1 --dport 9997 --sport 40000 -j REDIRECT --to-ports 15001 && "+
+			"ip6tables -t nat -A OUTPUT -p tcp -d ::1 --dport 9997 --sport 40000 -j REDIRECT --to-ports 15001") {
 		return
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:9997")
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) { passthroughCaptured(t, ip) })
+	}
+}
+
+func passthroughCaptured(t *testing.T, ip string) {
+	dst := net.JoinHostPort(ip, "9997")
+	ln, err := net.Listen("tcp", dst)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,10 +116,10 @@ func TestPassthroughCaptured(t *testing.T) {
 			}()
 		}
 	}()
-	e := start(t, res(t, passthroughCluster), res(t, `
+	e := start(t, res(t, passthroughCluster), res(t, fmt.Sprintf(`
 "@type": type.googleapis.com/envoy.config.listener.v3.Listener
 name: virtualOutbound
-address: {socket_address: {address: 0.0.0.0, port_value: 15001}}
+address: {socket_address: {address: "%s", port_value: 15001}}
 use_original_dst: true
 traffic_direction: OUTBOUND
 default_filter_chain:
@@ -113,9 +130,15 @@ default_filter_chain:
       "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
       cluster: PassthroughCluster
       stat_prefix: PassthroughCluster
-`))
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, Timeout: 5 * time.Second}
-	c, err := d.Dial("tcp", "127.0.0.1:9997")
+`, ip)))
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000}, Timeout: 5 * time.Second}
+	var c net.Conn
+	for try := 0; ; try++ { // the fixed source port may linger in TIME_WAIT from the previous case
+		if c, err = d.Dial("tcp", dst); err == nil || try == 50 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +148,9 @@ default_filter_chain:
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The server saw the proxy (source 127.0.0.1), not the client (127.0.0.2).
-	if got := string(b); !strings.HasPrefix(got, "hello 127.0.0.1:9997 from 127.0.0.1:") {
+	// The server saw the proxy's connection (another source port), not the client's.
+	got := string(b)
+	if !strings.HasPrefix(got, "hello "+dst+" from ") || strings.Contains(got, ":40000") {
 		t.Fatalf("got %q", got)
 	}
 	if n := e.p.Stats().Value("tcp.PassthroughCluster.downstream_cx_total"); n != 1 {

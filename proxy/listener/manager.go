@@ -323,7 +323,11 @@ func (m *Manager) handleConn(l *listener, conn net.Conn) {
 			byAddr := *m.byAddr.Load()
 			target := byAddr[od.String()]
 			if target == nil {
-				target = byAddr[net.JoinHostPort("0.0.0.0", strconv.Itoa(od.Port))]
+				any := "0.0.0.0"
+				if od.IP.To4() == nil {
+					any = "::"
+				}
+				target = byAddr[net.JoinHostPort(any, strconv.Itoa(od.Port))]
 			}
 			if target != nil {
 				l, cfg = target, target.cfg.Load()
