@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -88,12 +89,61 @@ func inNetns(t *testing.T, name, setup string) bool {
 // real server there; the proxy's own upstream connection is not captured.
 func TestPassthroughCaptured(t *testing.T) {
 	if !inNetns(t, "TestPassthroughCaptured",
-		"iptables -t nat -A OUTPUT -p tcp -d 127.0.0.1 --dport 9997 --sport 40000 -j REDIRECT --to-ports 15001 && "+
+		"iptables -t nat -A OUTPUT -p tcp -d 127.0.0.1 --dport 9995:9997 --sport 40000 -j REDIRECT --to-ports 15001 && "+
 			"ip6tables -t nat -A OUTPUT -p tcp -d ::1 --dport 9997 --sport 40000 -j REDIRECT --to-ports 15001") {
 		return
 	}
 	for _, ip := range []string{"127.0.0.1", "::1"} {
 		t.Run(ip, func(t *testing.T) { passthroughCaptured(t, ip) })
+	}
+	t.Run("http", passthroughCapturedHTTP)
+}
+
+// passthroughCapturedHTTP: a captured HTTP request matched by destination
+// port goes through the HCM and its route to PassthroughCluster, which
+// connects to the captured destination (the real server on :9995).
+func passthroughCapturedHTTP(t *testing.T) {
+	be := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "real server %s, proxied=%v", r.Host, r.Header.Get("X-Request-Id") != "")
+	}), ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:9995")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = be.Serve(ln) }()
+	defer be.Close()
+	start(t, res(t, passthroughCluster), res(t, `
+"@type": type.googleapis.com/envoy.config.listener.v3.Listener
+name: virtualOutbound
+address: {socket_address: {address: 127.0.0.1, port_value: 15001}}
+use_original_dst: true
+traffic_direction: OUTBOUND
+filter_chains:
+- filter_chain_match: {destination_port: 9995}
+  filters:
+  - name: envoy.filters.network.http_connection_manager
+    typed_config:
+      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+      stat_prefix: outbound_9995
+      route_config: {name: r, virtual_hosts: [{name: allow_any, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: PassthroughCluster}}]}]}
+      http_filters: [{name: envoy.filters.http.router, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}]
+`))
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 40000}, Timeout: 5 * time.Second}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
+	var resp *http.Response
+	for try := 0; ; try++ { // the fixed source port may linger in TIME_WAIT from the previous case
+		if resp, err = c.Get("http://127.0.0.1:9995/x"); err == nil || try == 50 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if got := string(b); resp.StatusCode != 200 || got != "real server 127.0.0.1:9995, proxied=true" {
+		t.Fatalf("%d %q", resp.StatusCode, got)
 	}
 }
 
