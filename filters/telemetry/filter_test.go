@@ -159,3 +159,25 @@ func TestNoConfiguration(t *testing.T) {
 		}
 	})
 }
+
+// TestReporterFromListenerDirection: without a configured reporter, each
+// stream reports from the side its listener is on.
+func TestReporterFromListenerDirection(t *testing.T) {
+	props := append(node("reviews-v1", "reviews", "v1"), dual.Property{Path: []string{"xds", "listener_direction"}, Value: []byte("inbound")})
+	dual.Run(t, dual.Filter{Package: ".", VMContext: &vm{}, Properties: props}, func(t *testing.T, h proxytest.HostEmulator) {
+		if h.StartVM() != types.OnVMStartStatusOK || h.StartPlugin() != types.OnPluginStartStatusOK {
+			t.Fatal("plugin did not start")
+		}
+		id := h.InitializeHttpContext()
+		h.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "reviews:9080"}}, true)
+		h.CallOnResponseHeaders(id, [][2]string{{":status", "200"}}, true)
+		h.CompleteHttpContext(id)
+		self := peerInfo{Workload: "reviews-v1", Namespace: "bookinfo", App: "reviews", Version: "v1", Service: "reviews", Revision: "v1"}
+		name := metricName(metricRequests, labels(facts{Reporter: "destination", Self: self,
+			SourcePrincipal: "spiffe://cluster.local/ns/bookinfo/sa/productpage", DestService: "reviews.bookinfo.svc.cluster.local",
+			Protocol: "http", ResponseCode: 200, MutualTLS: true}))
+		if n, err := h.GetCounterMetric(name); err != nil || n != 1 {
+			t.Errorf("inbound stream not reported as destination: %d %v", n, err)
+		}
+	})
+}

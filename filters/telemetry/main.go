@@ -58,9 +58,6 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCritical(err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	if p.cfg.Reporter == "" {
-		p.cfg.Reporter = reporterFromDirection()
-	}
 	p.pending.max = p.cfg.BatchMaxEntries
 	p.dropped = proxywasm.DefineCounterMetric("wasmesh_telemetry_reports_dropped_total")
 	if p.cfg.ReportCluster != "" {
@@ -156,11 +153,17 @@ type stream struct {
 	requestID, protocol   string
 	code                  int
 	grpcStatus, reason    string
+	reporter              string
 	sawResponse, reported bool
 }
 
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	s.start = nowNanos()
+	// The listener direction is a stream property: read it per stream.
+	s.reporter = s.p.cfg.Reporter
+	if s.reporter == "" {
+		s.reporter = reporterFromDirection()
+	}
 	hs, _ := proxywasm.GetHttpRequestHeaders()
 	s.protocol = "http"
 	for _, h := range hs {
@@ -178,14 +181,14 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 				s.protocol = "grpc"
 			}
 		case peerHeader:
-			if s.p.cfg.Reporter == "destination" {
+			if s.reporter == "destination" {
 				if pi, err := decodePeer(h[1]); err == nil {
 					s.peer = pi
 				}
 			}
 		}
 	}
-	if s.p.cfg.Reporter == "destination" {
+	if s.reporter == "destination" {
 		_ = proxywasm.RemoveHttpRequestHeader(peerHeader)
 	} else {
 		_ = proxywasm.ReplaceHttpRequestHeader(peerHeader, s.p.selfHeader)
@@ -204,7 +207,7 @@ func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
 	if v, err := proxywasm.GetHttpResponseHeader(reasonHeader); err == nil {
 		s.reason = v
 	}
-	if s.p.cfg.Reporter == "source" {
+	if s.reporter == "source" {
 		if v, err := proxywasm.GetHttpResponseHeader(peerHeader); err == nil {
 			if pi, err := decodePeer(v); err == nil {
 				s.peer = pi
@@ -234,7 +237,7 @@ func (s *stream) OnHttpStreamDone() {
 		s.code = int(propInt("response", "code"))
 	}
 	f := facts{
-		Reporter:        s.p.cfg.Reporter,
+		Reporter:        s.reporter,
 		Self:            s.p.self,
 		Peer:            s.peer,
 		SourcePrincipal: propString("connection", "uri_san_peer_certificate"),
