@@ -67,15 +67,17 @@ func newNetwork(t *testing.T, names ...string) *network {
 	n := &network{id: id, bridgeNS: "wmnet-" + id + "-br", hostIf: "wm" + id + "h", pods: map[string]*pod{}}
 	var namespaces []string
 	t.Cleanup(func() {
+		// the host's veth first: its peer would go with the bridge
+		// namespace, but the kernel removes that asynchronously
+		if err := exec.Command("ip", "link", "show", n.hostIf).Run(); err == nil {
+			if out, err := exec.Command("ip", "link", "del", n.hostIf).CombinedOutput(); err != nil {
+				t.Errorf("removing veth %s: %v: %s", n.hostIf, err, out)
+			}
+		}
 		for _, ns := range namespaces {
 			if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
 				t.Errorf("removing namespace %s: %v: %s", ns, err, out)
 			}
-		}
-		// the host's veth goes with its peer in the bridge namespace
-		if err := exec.Command("ip", "link", "show", n.hostIf).Run(); err == nil {
-			t.Errorf("veth %s left on the host", n.hostIf)
-			_ = exec.Command("ip", "link", "del", n.hostIf).Run()
 		}
 	})
 	addNS := func(ns string) {
