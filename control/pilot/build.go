@@ -48,10 +48,39 @@ func Build(ix *Index, n Node) *IR {
 	default:
 		b.sidecar()
 	}
+	b.pruneFilters()
 	sort.Slice(b.ir.Clusters, func(i, j int) bool { return b.ir.Clusters[i].Name < b.ir.Clusters[j].Name })
 	sort.Slice(b.ir.Routes, func(i, j int) bool { return b.ir.Routes[i].Name < b.ir.Routes[j].Name })
 	sort.Slice(b.ir.Listeners, func(i, j int) bool { return b.ir.Listeners[i].Name < b.ir.Listeners[j].Name })
 	return b.ir
+}
+
+// pruneFilters keeps only the Wasm filters some listener uses. A proxy asks
+// ECDS for the names its listeners reference, and an ADS snapshot holding
+// more than that is never answered (go-control-plane), which would leave
+// the proxy's listeners waiting forever — e.g. a CLIENT-mode plugin on a
+// proxy without outbound HTTP listeners.
+func (b *builder) pruneFilters() {
+	used := map[string]bool{}
+	for _, l := range b.ir.Listeners {
+		for _, c := range l.Chains {
+			if c.HTTP == nil {
+				continue
+			}
+			for _, f := range c.HTTP.Filters {
+				if f.ECDS {
+					used[f.Name] = true
+				}
+			}
+		}
+	}
+	kept := b.ir.Filters[:0]
+	for _, f := range b.ir.Filters {
+		if used[f.Name] {
+			kept = append(kept, f)
+		}
+	}
+	b.ir.Filters = kept
 }
 
 func (b *builder) warn(format string, args ...any) {
