@@ -204,6 +204,28 @@ func TestCaptureThroughBothSidecars(t *testing.T) {
 			t.Errorf("web's inbound capture listener accepted %d connections, want the refused one", n)
 		}
 	})
+
+	t.Run("iptables --clean removes the capture", func(t *testing.T) {
+		if out, err := b.exec(t, nil, filepath.Join(binDir, "meshproxy"), "iptables", "--clean"); err != nil {
+			t.Fatalf("meshproxy iptables --clean: %v\n%s", err, out)
+		}
+		if out, err := b.exec(t, nil, "iptables-save", "-t", "nat"); err != nil || strings.Contains(string(out), "ISTIO_") {
+			t.Fatalf("after --clean: %v\n%s", err, out)
+		}
+		// the same plaintext request now reaches the app itself
+		resp, err := m.client.Get(fmt.Sprintf("http://%s:%d/api/items", b.ip, appPort))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var rep appReply
+		if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("plaintext request after --clean: %d %v", resp.StatusCode, err)
+		}
+		if host, _, _ := net.SplitHostPort(rep.Remote); rep.Name != "web" || host != hostIP {
+			t.Errorf("after --clean the app answered %+v, want web seeing the host (%s)", rep, hostIP)
+		}
+	})
 }
 
 // startMesh builds the filters, the network, meshd and both pods.
