@@ -181,3 +181,29 @@ func TestReporterFromListenerDirection(t *testing.T) {
 		}
 	})
 }
+
+// TestCountsStreamsAnsweredEarlier: when a filter before telemetry answers
+// the request (authz denying it), only the stream-done callback runs here,
+// and the request is still counted from the stream's properties.
+func TestCountsStreamsAnsweredEarlier(t *testing.T) {
+	props := append(node("reviews-v1", "reviews", "v1"),
+		dual.Property{Path: []string{"xds", "listener_direction"}, Value: []byte("inbound")},
+		dual.Property{Path: []string{"request", "method"}, Value: []byte("GET")},
+		dual.Property{Path: []string{"request", "path"}, Value: []byte("/admin")},
+		dual.Property{Path: []string{"request", "headers", peerHeader}, Value: []byte(client.encode())},
+		dual.Property{Path: []string{"response", "code"}, Value: []byte("403")})
+	dual.Run(t, dual.Filter{Package: ".", VMContext: &vm{}, Properties: props}, func(t *testing.T, h proxytest.HostEmulator) {
+		if h.StartVM() != types.OnVMStartStatusOK || h.StartPlugin() != types.OnPluginStartStatusOK {
+			t.Fatal("plugin did not start")
+		}
+		id := h.InitializeHttpContext()
+		h.CompleteHttpContext(id)
+		self := peerInfo{Workload: "reviews-v1", Namespace: "bookinfo", App: "reviews", Version: "v1", Service: "reviews", Revision: "v1"}
+		name := metricName(metricRequests, labels(facts{Reporter: "destination", Self: self, Peer: client,
+			SourcePrincipal: "spiffe://cluster.local/ns/bookinfo/sa/productpage", DestService: "reviews.bookinfo.svc.cluster.local",
+			Protocol: "http", ResponseCode: 403, MutualTLS: true}))
+		if n, err := h.GetCounterMetric(name); err != nil || n != 1 {
+			t.Errorf("denied request not counted: %d %v", n, err)
+		}
+	})
+}

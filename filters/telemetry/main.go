@@ -228,8 +228,14 @@ func (s *stream) OnHttpResponseTrailers(int) types.Action {
 }
 
 func (s *stream) OnHttpStreamDone() {
-	if s.reported || s.start == 0 {
+	if s.reported {
 		return
+	}
+	if s.start == 0 {
+		// An earlier filter answered the request (e.g. authz denied it), so
+		// no header callback ran here; the stream's properties still say
+		// what happened, as Envoy's access-log path does for Istio's stats.
+		s.fromProperties()
 	}
 	s.reported = true
 	durMs := float64(nowNanos()-s.start) / 1e6
@@ -276,6 +282,25 @@ func (s *stream) OnHttpStreamDone() {
 	}
 	if err := proxywasm.EnqueueSharedQueue(s.p.queue, rec.encode()); err != nil {
 		s.p.dropped.Increment(1)
+	}
+}
+
+// fromProperties fills what the header callbacks would have seen.
+func (s *stream) fromProperties() {
+	s.start = uint64(propInt("request", "time"))
+	if s.start == 0 {
+		s.start = nowNanos()
+	}
+	s.reporter = s.p.cfg.Reporter
+	if s.reporter == "" {
+		s.reporter = reporterFromDirection()
+	}
+	s.method, s.path, s.host = propString("request", "method"), propString("request", "path"), propString("request", "host")
+	s.protocol = "http"
+	if s.reporter == "destination" {
+		if pi, err := decodePeer(propString("request", "headers", peerHeader)); err == nil {
+			s.peer = pi
+		}
 	}
 }
 
