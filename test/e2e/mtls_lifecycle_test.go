@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,17 @@ spec:
   ingress:
   - port: {number: WEB_IN, protocol: HTTP, name: http}
     defaultEndpoint: 127.0.0.1:WEB_APP
+---
+# frontend's idle connections to web close after 100ms: the load's pauses
+# make new mTLS handshakes throughout, with whatever certificates are current.
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: default}
+spec:
+  host: web.mesh
+  trafficPolicy:
+    connectionPool:
+      http: {idleTimeout: 0.1s}
 `
 
 const webPermissive = `apiVersion: security.istio.io/v1
@@ -89,13 +101,14 @@ type mtlsMesh struct {
 	frontOut string // frontend sidecar's outbound listener
 	webIn    string // web sidecar's inbound listener, host:port
 	proxies  map[string]*process
+	adminURL map[string]string
 	client   *http.Client
 }
 
 func startMTLSMesh(t *testing.T) *mtlsMesh {
 	t.Helper()
 	dir := t.TempDir()
-	m := &mtlsMesh{t: t, cfgDir: filepath.Join(dir, "config"), proxies: map[string]*process{},
+	m := &mtlsMesh{t: t, cfgDir: filepath.Join(dir, "config"), proxies: map[string]*process{}, adminURL: map[string]string{},
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	t.Cleanup(m.client.CloseIdleConnections)
 	if err := os.Mkdir(m.cfgDir, 0o755); err != nil {
@@ -126,6 +139,7 @@ func startMTLSMesh(t *testing.T) *mtlsMesh {
 			"--service-account", p.name, "--labels", p.labels, "--ports", p.ports,
 			"--admin-port", itoa(admin), "--stats-port", itoa(stats), "--status-port", itoa(status),
 			"--health-port", itoa(health), "--access-log=false", "--drain-time", "1s")
+		m.adminURL[p.name] = "http://127.0.0.1:" + itoa(admin)
 		waitHTTP(t, "http://127.0.0.1:"+itoa(health)+"/healthz/ready", 15*time.Second)
 	}
 	m.frontOut = "http://127.0.0.1:" + itoa(ports["FRONT_OUT"])
@@ -230,7 +244,11 @@ func (m *mtlsMesh) load(workers int) (stop func() (ok int64, failed []string)) {
 				} else {
 					n.Add(1)
 				}
-				time.Sleep(5 * time.Millisecond)
+				if n.Load()%20 == 0 {
+					time.Sleep(200 * time.Millisecond) // let a connection idle out
+				} else {
+					time.Sleep(5 * time.Millisecond)
+				}
 			}
 		})
 	}
@@ -266,6 +284,27 @@ func (m *mtlsMesh) webServing() (serial, issuer string, err error) {
 	return serial, issuer, nil
 }
 
+// webHandshakes sums the downstream connections of web's inbound
+// listeners: every one is an mTLS handshake under STRICT.
+func (m *mtlsMesh) webHandshakes() int {
+	m.t.Helper()
+	resp, err := http.Get(m.adminURL["web"] + "/stats?filter=downstream_cx_total")
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	total := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(line, ": ")
+		if ok && strings.Contains(name, "inbound") && strings.HasSuffix(name, "downstream_cx_total") {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			total += n
+		}
+	}
+	return total
+}
+
 var issuedSerial = regexp.MustCompile(`agent: certificate issued.* serial=([0-9a-f]+)`)
 
 // issued lists the serials a sidecar's agent logged, in order.
@@ -289,7 +328,7 @@ func TestMTLSLifecycleUnderLoad(t *testing.T) {
 	})
 
 	t.Run("short-lived certificates rotate under load", func(t *testing.T) {
-		frontBefore := len(m.issued("frontend"))
+		frontBefore, hsBefore := len(m.issued("frontend")), m.webHandshakes()
 		stop := m.load(4)
 		served := map[string]bool{}
 		end := time.Now().Add(mtlsRotateLoad)
@@ -301,7 +340,11 @@ func TestMTLSLifecycleUnderLoad(t *testing.T) {
 		}
 		ok, failed := stop()
 		front := m.issued("frontend")[frontBefore:]
-		t.Logf("%d requests in %s; web presented %d serials, frontend was issued %d (TTL %s)", ok, mtlsRotateLoad, len(served), len(front), mtlsCertTTL)
+		handshakes := m.webHandshakes() - hsBefore - len(served) // less the probes
+		t.Logf("%d requests and %d mTLS handshakes in %s; web presented %d serials, frontend was issued %d (TTL %s)", ok, handshakes, mtlsRotateLoad, len(served), len(front), mtlsCertTTL)
+		if handshakes < 10*len(front) {
+			t.Errorf("only %d new mTLS connections from frontend during the load: rotations were not crossed by handshakes", handshakes)
+		}
 		if len(failed) > 0 {
 			t.Errorf("%d of %d requests failed during rotation, first: %v", len(failed), ok+int64(len(failed)), failed[:min(5, len(failed))])
 		}
