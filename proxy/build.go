@@ -50,7 +50,7 @@ func (p *Proxy) buildHandler(l *config.Listener, fc *config.FilterChain) (http.H
 		al = nil
 	}
 	return httpx.New(httpx.Options{HCM: hcm, Routes: routes, Filters: filters, Clusters: p.clusters,
-		Stats: p.stats, Log: p.log, AccessLog: al, LogMu: &p.logMu}), nil
+		Stats: p.stats, Log: p.log, AccessLog: al, LogMu: &p.logMu, NodeID: p.cfg.Node.GetId()}), nil
 }
 
 func (p *Proxy) newFilter(f *config.HTTPFilter) (httpx.Filter, error) {

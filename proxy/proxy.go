@@ -20,6 +20,7 @@ import (
 	"github.com/wasmesh/wasmesh/proxy/httpx"
 	"github.com/wasmesh/wasmesh/proxy/listener"
 	"github.com/wasmesh/wasmesh/proxy/stats"
+	"github.com/wasmesh/wasmesh/proxy/tracing"
 	"github.com/wasmesh/wasmesh/proxy/xdsclient"
 )
 
@@ -156,6 +157,14 @@ func (p *Proxy) Run(ctx context.Context) error {
 	defer stopBase()
 	defer p.clusters.Close()
 	defer p.cancel()
+	defer func() {
+		// Send the spans still buffered; the run's context is done by now.
+		sctx, cancelShutdown := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancelShutdown()
+		if err := tracing.ShutdownShared(sctx); err != nil {
+			p.log.Warn("flushing trace spans", "err", err)
+		}
+	}()
 	if err := p.applyStatic(); err != nil {
 		p.listeners.Close(0)
 		return err
