@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -60,10 +62,11 @@ func ipCmd(t *testing.T, args ...string) string {
 // and removes them all when the test ends, even on failure.
 func newNetwork(t *testing.T, names ...string) *network {
 	t.Helper()
+	removeStale(t)
 	if out := ipCmd(t, "-o", "addr", "show"); strings.Contains(out, " 10.251.") {
 		t.Fatalf("this host already has an address in 10.251.0.0/16 (a leftover of an earlier run? `ip -o addr show` | grep 10.251; `ip netns list`):\n%s", out)
 	}
-	id := fmt.Sprint(os.Getpid() % 100000)
+	id := strconv.Itoa(os.Getpid())
 	n := &network{id: id, bridgeNS: "wmnet-" + id + "-br", hostIf: "wm" + id + "h", pods: map[string]*pod{}}
 	var namespaces []string
 	t.Cleanup(func() {
@@ -111,4 +114,32 @@ func (p *pod) exec(t *testing.T, env []string, name string, args ...string) ([]b
 	cmd := exec.Command("ip", append([]string{"netns", "exec", p.ns, name}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	return cmd.CombinedOutput()
+}
+
+// removeStale removes what a run of this test killed before its cleanup
+// left behind (namespaces named after a pid that no longer runs): the
+// processes in them, the namespaces and the host's veth.
+func removeStale(t *testing.T) {
+	t.Helper()
+	for _, ns := range strings.Fields(ipCmd(t, "netns", "list")) {
+		rest, ok := strings.CutPrefix(ns, "wmnet-")
+		if !ok {
+			continue
+		}
+		pid, _, _ := strings.Cut(rest, "-")
+		if _, err := strconv.Atoi(pid); err != nil {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + pid); err == nil {
+			continue // that run is still going
+		}
+		t.Logf("removing %s, left by an earlier run", ns)
+		for _, p := range strings.Fields(ipCmd(t, "netns", "pids", ns)) {
+			if n, err := strconv.Atoi(p); err == nil {
+				_ = syscall.Kill(n, syscall.SIGKILL)
+			}
+		}
+		_ = exec.Command("ip", "link", "del", "wm"+pid+"h").Run()
+		ipCmd(t, "netns", "del", ns)
+	}
 }

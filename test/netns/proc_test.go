@@ -54,16 +54,17 @@ type proc struct {
 }
 
 // start runs p until the test ends (SIGTERM, then SIGKILL after 5s); its
-// output is logged when the test failed.
+// output is logged when the test failed. If the test binary dies first,
+// the kernel kills the process (Pdeathsig, see startIn).
 func start(t *testing.T, p proc) *process {
 	t.Helper()
 	pr := &process{name: p.name, out: &syncBuffer{}, done: make(chan struct{})}
 	pr.cmd = exec.Command(p.path, p.args...)
 	pr.cmd.Env = append(os.Environ(), p.env...)
 	pr.cmd.Stdout, pr.cmd.Stderr = pr.out, pr.out
-	// No Pdeathsig: it fires when the forking thread ends, and startIn ends it.
-	pr.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
-	if err := startIn(p.ns, pr.cmd); err != nil {
+	pr.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred, Pdeathsig: syscall.SIGKILL}
+	release := make(chan struct{})
+	if err := startIn(p.ns, pr.cmd, release); err != nil {
 		t.Fatalf("starting %s: %v", p.name, err)
 	}
 	go func() { _ = pr.cmd.Wait(); close(pr.done) }()
@@ -75,6 +76,7 @@ func start(t *testing.T, p proc) *process {
 			_ = pr.cmd.Process.Kill()
 			<-pr.done
 		}
+		close(release)
 		if t.Failed() {
 			t.Logf("---- %s output ----\n%s", pr.name, tail(pr.out.String(), 40))
 		}
@@ -82,29 +84,35 @@ func start(t *testing.T, p proc) *process {
 	return pr
 }
 
-// startIn starts cmd in the network namespace ns ("" = this one). The
-// child inherits the namespace of the thread that forks it, so the fork
-// happens on a locked thread moved into ns; that thread is never given
-// back to the scheduler (the goroutine exits locked, and the runtime ends
-// the thread), so no other goroutine ever runs in the pod's namespace.
-func startIn(ns string, cmd *exec.Cmd) error {
-	if ns == "" {
-		return cmd.Start()
-	}
+// startIn starts cmd from a thread of its own, moved into the network
+// namespace ns ("" = this one): the child inherits the namespace of the
+// thread that forks it, and its Pdeathsig fires when that thread ends. So
+// the thread stays locked and parked until release is closed, and then
+// ends with its goroutine (a goroutine that exits locked takes its thread
+// along): no other goroutine ever runs in a pod's namespace.
+func startIn(ns string, cmd *exec.Cmd, release <-chan struct{}) error {
 	errc := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread() // no Unlock: the thread dies with this goroutine
-		f, err := os.Open("/run/netns/" + ns)
-		if err != nil {
+		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
+		if ns != "" {
+			f, err := os.Open("/run/netns/" + ns)
+			if err != nil {
+				errc <- err
+				return
+			}
+			err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
+			f.Close()
+			if err != nil {
+				errc <- fmt.Errorf("setns %s: %w", ns, err)
+				return
+			}
+		}
+		if err := cmd.Start(); err != nil {
 			errc <- err
 			return
 		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", ns, err)
-			return
-		}
-		errc <- cmd.Start()
+		errc <- nil
+		<-release
 	}()
 	return <-errc
 }
