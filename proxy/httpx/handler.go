@@ -74,8 +74,13 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	defer h.finish(s, w)
 	h.route(s)
-	for _, f := range h.o.Filters {
+	for i, f := range h.o.Filters {
 		if lr := f.OnRequest(s); lr != nil {
+			for _, later := range h.o.Filters[i+1:] {
+				if sk, ok := later.(Skipper); ok {
+					sk.OnSkipped(s)
+				}
+			}
 			h.localReply(w, s, lr)
 			return
 		}

@@ -133,3 +133,11 @@ type Filter interface {
 	Name() string
 	OnRequest(s *Stream) *LocalReply
 }
+
+// Skipper is a Filter that still learns how a stream ended when an earlier
+// filter answered it locally. Envoy creates every filter of the chain for
+// each stream and logs each at its end; Wasm filters (Istio's stats) count
+// requests that authorization denied that way.
+type Skipper interface {
+	OnSkipped(s *Stream)
+}

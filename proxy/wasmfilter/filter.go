@@ -40,6 +40,16 @@ func (ss *streamSync) signal() {
 	}
 }
 
+// OnSkipped implements httpx.Skipper: an earlier filter answered the
+// request, so the guest only sees the stream's end (proxy_on_done and
+// proxy_on_log), with the stream's properties, as in Envoy.
+func (f *Filter) OnSkipped(s *httpx.Stream) {
+	st := f.p.NewHTTPStream(&props{s: s, local: f.local}, host.StreamCallbacks{})
+	s.OnDone(st.Done)
+}
+
+var _ httpx.Skipper = (*Filter)(nil)
+
 // OnRequest implements httpx.Filter: it runs the guest's request-headers
 // callback and registers the response-headers callback.
 func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
