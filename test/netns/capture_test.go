@@ -206,10 +206,10 @@ func TestCaptureThroughBothSidecars(t *testing.T) {
 	})
 
 	t.Run("iptables --clean removes the capture", func(t *testing.T) {
-		if out, err := b.exec(t, nil, filepath.Join(binDir, "meshproxy"), "iptables", "--clean"); err != nil {
+		if out, err := b.exec(filepath.Join(binDir, "meshproxy"), "iptables", "--clean"); err != nil {
 			t.Fatalf("meshproxy iptables --clean: %v\n%s", err, out)
 		}
-		if out, err := b.exec(t, nil, "iptables-save", "-t", "nat"); err != nil || strings.Contains(string(out), "ISTIO_") {
+		if out, err := b.exec("iptables-save", "-t", "nat"); err != nil || strings.Contains(string(out), "ISTIO_") {
 			t.Fatalf("after --clean: %v\n%s", err, out)
 		}
 		// the same plaintext request now reaches the app itself
@@ -272,7 +272,7 @@ func startMesh(t *testing.T) *mesh {
 		{"web", "app=web,version=v1,role=server", strconv.Itoa(appPort)},
 	} {
 		p := n.pods[w.pod]
-		if out, err := p.exec(t, nil, filepath.Join(binDir, "meshproxy"), "iptables"); err != nil {
+		if out, err := p.exec(filepath.Join(binDir, "meshproxy"), "iptables"); err != nil {
 			t.Fatalf("meshproxy iptables in %s: %v\n%s", p.ns, err, out)
 		}
 		if w.ports != "" {
@@ -329,7 +329,7 @@ func (m *mesh) waitGet(t *testing.T, url string, want int, within time.Duration)
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("GET %s from the client pod: %+v after %v, want %d\n%s", url, r, within, want, m.configz(t))
+			t.Fatalf("GET %s from the client pod: %+v after %v, want %d\n%s", url, r, within, want, m.configz())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -365,7 +365,7 @@ func (m *mesh) fetch(t *testing.T, path string) []byte {
 }
 
 // configz is meshd's view of every connected proxy, for failure reports.
-func (m *mesh) configz(t *testing.T) string {
+func (m *mesh) configz() string {
 	var b strings.Builder
 	for _, p := range m.net.pods {
 		id := fmt.Sprintf("sidecar~%s~%s.default~default.svc.cluster.local", p.ip, p.name)

@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	code := func() int {
 		defer os.RemoveAll(dir)
+		if os.Geteuid() != 0 {
+			return m.Run() // the test fails with what it needs; nothing to build
+		}
 		for _, cmd := range []string{"meshd", "meshproxy"} {
 			out, err := exec.Command(goTool(), "build", "-o", filepath.Join(dir, cmd), "github.com/wasmesh/wasmesh/cmd/"+cmd).CombinedOutput()
 			if err != nil {

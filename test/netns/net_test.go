@@ -31,8 +31,8 @@ type pod struct {
 // and br_netfilter settings do not see the pods' traffic), a veth from the
 // host to it, and a veth from it to each pod.
 type network struct {
-	id, bridgeNS, hostIf string
-	pods                 map[string]*pod
+	bridgeNS, hostIf string
+	pods             map[string]*pod
 }
 
 // requireNetns fails the test unless it can create namespaces and rules.
@@ -67,7 +67,7 @@ func newNetwork(t *testing.T, names ...string) *network {
 		t.Fatalf("this host already has an address in 10.251.0.0/16 (a leftover of an earlier run? `ip -o addr show` | grep 10.251; `ip netns list`):\n%s", out)
 	}
 	id := strconv.Itoa(os.Getpid())
-	n := &network{id: id, bridgeNS: "wmnet-" + id + "-br", hostIf: "wm" + id + "h", pods: map[string]*pod{}}
+	n := &network{bridgeNS: "wmnet-" + id + "-br", hostIf: "wm" + id + "h", pods: map[string]*pod{}}
 	var namespaces []string
 	t.Cleanup(func() {
 		// the host's veth first: its peer would go with the bridge
@@ -109,11 +109,8 @@ func newNetwork(t *testing.T, names ...string) *network {
 }
 
 // exec runs a command in a pod's namespace (as root) and returns its output.
-func (p *pod) exec(t *testing.T, env []string, name string, args ...string) ([]byte, error) {
-	t.Helper()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", p.ns, name}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	return cmd.CombinedOutput()
+func (p *pod) exec(name string, args ...string) ([]byte, error) {
+	return exec.Command("ip", append([]string{"netns", "exec", p.ns, name}, args...)...).CombinedOutput()
 }
 
 // removeStale removes what a run of this test killed before its cleanup
