@@ -114,6 +114,10 @@ func (s *agentSecrets) refresh() {
 			s.log.Error("agent secret not usable", "name", name, "err", err)
 			continue
 		}
+		if name == agent.SecretRootCA {
+			// Peers are also checked against the revocation list meshd pushes.
+			t.Verify = func(raw [][]byte) error { _, err := s.a.VerifyPeer(raw); return err }
+		}
 		out[name] = t
 	}
 	s.cur.Store(&out)

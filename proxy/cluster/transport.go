@@ -119,6 +119,15 @@ func verifyPeer(val *config.Secret, sans []config.SANMatcher, cs tls.ConnectionS
 	if !config.MatchSAN(m, leaf) {
 		return fmt.Errorf("%w: no subject alternative name matches", ErrPeerVerification)
 	}
+	if val != nil && val.Verify != nil {
+		raw := make([][]byte, len(cs.PeerCertificates))
+		for i, c := range cs.PeerCertificates {
+			raw[i] = c.Raw
+		}
+		if err := val.Verify(raw); err != nil {
+			return fmt.Errorf("%w: %w", ErrPeerVerification, err)
+		}
+	}
 	return nil
 }
 

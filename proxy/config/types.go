@@ -71,6 +71,10 @@ type Secret struct {
 	// Roots is set for validation_context secrets.
 	Roots     *x509.CertPool
 	MatchSANs []SANMatcher
+	// Verify, when set on a validation secret, further checks the peer's
+	// chain (DER, leaf first) after the roots and SANs; the proxy's agent
+	// sets it to refuse revoked peers. Never set by translation.
+	Verify func(rawCerts [][]byte) error `json:"-"`
 }
 
 // SANMatcher matches a subject alternative name (URI, DNS) of a peer certificate.

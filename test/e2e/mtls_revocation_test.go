@@ -1,5 +1,3 @@
-//go:build revocation_datapath
-
 // This test needs the proxy to consult the agent's revocation list in its
 // TLS peer verification (proxy/config.Secret.Verify, called by
 // proxy/cluster's verifyPeer, set for ROOTCA in cmd/meshproxy's
