@@ -1,8 +1,6 @@
-// This test needs the proxy to consult the agent's revocation list in its
-// TLS peer verification (proxy/config.Secret.Verify, called by
-// proxy/cluster's verifyPeer, set for ROOTCA in cmd/meshproxy's
-// agentSecrets): a change outside its author's paths, proposed to the lead.
-// Run it with -tags revocation_datapath; drop the tag when that lands.
+// The proxy consults the agent's revocation list in its TLS peer
+// verification (proxy/config.Secret.Verify, called by proxy/cluster's
+// verifyPeer, set for ROOTCA in cmd/meshproxy's agentSecrets).
 
 package e2e
 
