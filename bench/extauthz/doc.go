@@ -17,5 +17,5 @@
 // through the compiled authz filter on wasm/host with the proxy's policy
 // engine, cached and uncached, against this check over gRPC on loopback, and
 // measure what the authz+telemetry filter pair adds to a request. The
-// numbers and the commands are in docs/benchmarks-extauthz.md.
+// numbers and the commands are in docs/benchmarks.md.
 package extauthz

@@ -3,5 +3,5 @@
 // simulated ADS clients (2000 by default, real xDS clients from
 // proxy/xdsclient). It measures meshd's memory, the time until every client
 // has ACKed a config change (p50/p90/max) and the CPU meshd spends on the
-// push. See docs/benchmarks-pilot.md for the command and results.
+// push. See docs/benchmarks.md for the command and results.
 package scale

@@ -32,7 +32,7 @@ type Config struct {
 	// Interruptible makes evaluations stop when their context is done
 	// (wazero's close-on-context-done). It costs: every loop iteration of
 	// the guest checks for termination, which made a policy with glob.match
-	// about 7 times slower here (see docs/benchmarks-policy.md). Without
+	// about 7 times slower here (see docs/benchmarks.md). Without
 	// it a context deadline is only checked between evaluations; Rego
 	// always terminates and MemoryLimitPages bounds how much an evaluation
 	// can build, so leave it off for policies from the mesh operator and
