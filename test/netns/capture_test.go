@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -188,6 +189,24 @@ func TestCaptureThroughBothSidecars(t *testing.T) {
 					grep(m.scrape(t, "client", mergedPort), "istio_requests_total"), grep(m.scrape(t, "web", mergedPort), "istio_requests_total"))
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+	})
+
+	t.Run("an address outside the registry is blocked (REGISTRY_ONLY)", func(t *testing.T) {
+		// a server on the host the client pod could reach directly
+		l, err := net.Listen("tcp", net.JoinHostPort(hostIP, strconv.Itoa(appPort)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reached atomic.Int64
+		srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			reached.Add(1)
+		})}
+		go func() { _ = srv.Serve(l) }()
+		defer srv.Close()
+		r := m.get(t, fmt.Sprintf("http://%s:%d/outside", hostIP, appPort))
+		if r.Status != http.StatusBadGateway || reached.Load() != 0 {
+			t.Errorf("GET to the host from the client pod: %+v, host reached %d times; want the sidecar's 502 and no request", r, reached.Load())
 		}
 	})
 
