@@ -100,6 +100,11 @@ func (s *Store) Put(r io.Reader, want string) (string, error) {
 	if err := tmp.Close(); err != nil {
 		return "", fmt.Errorf("modules: %w", err)
 	}
+	// Modules are public content (proxies under their own uid read them
+	// with --local-modules); CreateTemp made the file 0600.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return "", fmt.Errorf("modules: %w", err)
+	}
 	if err := os.Rename(tmp.Name(), s.path(sum)); err != nil {
 		return "", fmt.Errorf("modules: %w", err)
 	}

@@ -98,6 +98,9 @@ func escapeLabel(s string) string {
 // splitService turns reviews.bookinfo.svc.cluster.local into
 // (reviews, bookinfo); a bare name has no namespace.
 func splitService(host string) (name, ns string) {
+	if isIP(host) {
+		return host, "" // an address names no namespace
+	}
 	parts := strings.Split(host, ".")
 	if len(parts) >= 2 {
 		return parts[0], parts[1]
@@ -117,4 +120,21 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// isIP reports whether s is an IPv4 or IPv6 address literal.
+func isIP(s string) bool {
+	if strings.Contains(s, ":") {
+		return true // only IPv6 literals contain colons once the port is gone
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }

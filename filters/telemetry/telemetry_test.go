@@ -45,6 +45,14 @@ func TestLabels(t *testing.T) {
 	if !strings.Contains(name, `source_workload="reviews-v1"`) || !strings.Contains(name, `connection_security_policy="unknown"`) {
 		t.Errorf("source reporter: %s", name)
 	}
+	for host, want := range map[string][2]string{
+		"reviews.bookinfo.svc.cluster.local": {"reviews", "bookinfo"}, "10.251.1.10": {"10.251.1.10", ""},
+		"fd00::1": {"fd00::1", ""}, "web": {"web", ""}, "1.2.3.x": {"1", "2"},
+	} {
+		if n, ns := splitService(host); n != want[0] || ns != want[1] {
+			t.Errorf("splitService(%q) = %q, %q", host, n, ns)
+		}
+	}
 	if got := escapeLabel("a\"b\\c\nd"); got != `a\"b\\c\nd` {
 		t.Errorf("escape: %s", got)
 	}

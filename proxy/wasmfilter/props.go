@@ -108,10 +108,16 @@ func (p *props) Property(path []string) ([]byte, bool) {
 		if len(path) == 2 {
 			switch path[1] {
 			case "code":
-				if p.status == 0 {
+				status := p.status
+				if status == 0 {
+					// A stream answered locally never ran the response
+					// callbacks; the stream knows what it answered.
+					status = p.s.Status
+				}
+				if status == 0 {
 					return nil, false
 				}
-				return i64(int64(p.status)), true
+				return i64(int64(status)), true
 			case "flags":
 				// Istio's short form (UH, UF, ...), comma separated; "" when none.
 				return []byte(strings.Join(s.Flags, ",")), true
