@@ -83,6 +83,18 @@ func (p *Proxy) configDump() ([]byte, error) {
 		sd.DynamicActiveSecrets = append(sd.DynamicActiveSecrets, &adminv3.SecretsConfigDump_DynamicSecret{Name: n,
 			VersionInfo: st.versions[xdsclient.SecretType], Secret: anyOf(redact(st.raw[xdsclient.SecretType][n])), LastUpdated: ts(xdsclient.SecretType)})
 	}
+	if d, ok := p.cfg.LocalSecrets.(SecretDumper); ok {
+		local := d.DumpSecrets()
+		names := make([]string, 0, len(local))
+		for n := range local {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			sd.DynamicActiveSecrets = append(sd.DynamicActiveSecrets, &adminv3.SecretsConfigDump_DynamicSecret{Name: n,
+				VersionInfo: "local-agent", Secret: anyOf(redact(local[n]))})
+		}
+	}
 	configs = append(configs, anyOf(sd))
 
 	ed := &adminv3.EndpointsConfigDump{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"io"
 	"log/slog"
 	"net"
@@ -47,6 +48,12 @@ type Config struct {
 // handshake, so rotated material applies without a listener change.
 type SecretSource interface {
 	Secret(name string) *config.Secret
+}
+
+// SecretDumper is a SecretSource that can show its secrets, as Envoy
+// resources, in /config_dump (private keys are redacted there).
+type SecretDumper interface {
+	DumpSecrets() map[string]*tlsv3.Secret
 }
 
 // WasmFactory turns a translated Wasm filter config into an HTTP filter.

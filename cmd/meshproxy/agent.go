@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+
 	"github.com/wasmesh/wasmesh/proxy"
 	"github.com/wasmesh/wasmesh/proxy/agent"
 	"github.com/wasmesh/wasmesh/proxy/config"
@@ -100,6 +102,20 @@ func newAgentSecrets(a *agent.Agent, log *slog.Logger) *agentSecrets {
 
 // Secret implements proxy.SecretSource.
 func (s *agentSecrets) Secret(name string) *config.Secret { return (*s.cur.Load())[name] }
+
+// DumpSecrets implements proxy.SecretDumper: the agent's current material
+// for /config_dump (meshctl proxy-config secret).
+func (s *agentSecrets) DumpSecrets() map[string]*tlsv3.Secret {
+	out := map[string]*tlsv3.Secret{}
+	for _, name := range []string{agent.SecretDefault, agent.SecretRootCA} {
+		if m, err := s.a.Secret(name); err == nil {
+			out[name] = m
+		}
+	}
+	return out
+}
+
+var _ proxy.SecretDumper = (*agentSecrets)(nil)
 
 // refresh translates the agent's current material.
 func (s *agentSecrets) refresh() {

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +15,9 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/wasmesh/wasmesh/control/ca"
+	"github.com/wasmesh/wasmesh/proxy"
 	"github.com/wasmesh/wasmesh/proxy/agent"
+	"github.com/wasmesh/wasmesh/proxy/config"
 )
 
 // The agent's default/ROOTCA reach the proxy as SDS secrets and follow
@@ -86,5 +91,44 @@ func TestAgentSecretsFollowRotation(t *testing.T) {
 	root := secrets.Secret(agent.SecretRootCA)
 	if root == nil || root.Roots == nil {
 		t.Fatal("no ROOTCA validation context")
+	}
+	checkConfigDump(t, secrets)
+}
+
+// checkConfigDump: the agent's secrets show in the proxy's /config_dump
+// (what meshctl proxy-config secret reads), private key redacted.
+func checkConfigDump(t *testing.T, secrets *agentSecrets) {
+	t.Helper()
+	px, err := proxy.New(proxy.Config{Logger: slog.New(slog.DiscardHandler), AdminAddr: "127.0.0.1:0", LocalSecrets: secrets,
+		Bootstrap: &config.Bootstrap{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- px.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	var addr net.Addr
+	for i := 0; i < 200 && addr == nil; i++ {
+		addr = px.AdminAddr()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if addr == nil {
+		t.Fatal("admin never listened")
+	}
+	resp, err := http.Get("http://" + addr.String() + "/config_dump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	dump := string(b)
+	for _, want := range []string{`"name":"default"`, `"name":"ROOTCA"`, `"versionInfo":"local-agent"`, `"certificateChain"`} {
+		if !strings.Contains(strings.ReplaceAll(dump, " ", ""), strings.ReplaceAll(want, " ", "")) {
+			t.Errorf("config_dump lacks %s", want)
+		}
+	}
+	if strings.Contains(dump, "PRIVATE KEY") {
+		t.Error("config_dump shows the private key")
 	}
 }
