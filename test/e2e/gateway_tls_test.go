@@ -39,22 +39,30 @@ func selfSigned(t *testing.T, host string) (certPEM, keyPEM []byte) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd})
 }
 
-// TestGatewayTLSTermination terminates TLS at the gateway with a
-// credential meshd serves over SDS (credentialName), then routes by host.
-func TestGatewayTLSTermination(t *testing.T) {
+// gatewayTLS starts a mesh with an ingress gateway terminating TLS in mode
+// (SIMPLE or MUTUAL) with the credential shop-cert (tls.crt, tls.key and,
+// when clientCA is set, ca.crt) that meshd serves over SDS, routing
+// shop.example.com to web v2. It returns the gateway's port and the server
+// certificate to trust.
+func gatewayTLS(t *testing.T, mode string, clientCA []byte) (int, []byte) {
+	t.Helper()
 	m := startMesh(t)
 	cert, key := selfSigned(t, "shop.example.com")
 	cred := filepath.Join(m.dir, "data", "credentials", "shop-cert")
 	if err := os.MkdirAll(cred, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for f, b := range map[string][]byte{"tls.crt": cert, "tls.key": key} {
+	files := map[string][]byte{"tls.crt": cert, "tls.key": key}
+	if clientCA != nil {
+		files["ca.crt"] = clientCA
+	}
+	for f, b := range files {
 		if err := os.WriteFile(filepath.Join(cred, f), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	gwPort, admin := freePort(t), freePort(t)
-	m.write("gateway.yaml", strings.ReplaceAll(`apiVersion: networking.istio.io/v1
+	m.write("gateway.yaml", strings.NewReplacer("GW_PORT", itoa(gwPort), "TLS_MODE", mode).Replace(`apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: edge, namespace: default}
 spec:
@@ -63,7 +71,7 @@ spec:
   - port: {number: GW_PORT, name: https, protocol: HTTPS}
     bind: 127.0.0.1
     hosts: [shop.example.com]
-    tls: {mode: SIMPLE, credentialName: shop-cert}
+    tls: {mode: TLS_MODE, credentialName: shop-cert}
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -74,20 +82,29 @@ spec:
   http:
   - route:
     - destination: {host: web.mesh, subset: v2}
-`, "GW_PORT", itoa(gwPort)))
+`))
 	boot := filepath.Join(m.dir, "gateway.bootstrap.yaml")
 	if err := os.WriteFile(boot, []byte("node:\n  id: router~127.0.0.1~ingress-1.default~default.svc.cluster.local\n  metadata:\n    NAMESPACE: default\n    LABELS: {istio: ingressgateway}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	start(t, "meshproxy gateway", "--mode", "gateway", "--bootstrap", boot, "--xds-address", m.xds,
 		"--admin-port", itoa(admin), "--access-log=false", "--drain-time", "1s")
+	return gwPort, cert
+}
 
+// getShop GETs https://shop.example.com/ through the gateway until it
+// answers 200 "v2" or timeout passes; it returns the last outcome.
+func getShop(t *testing.T, gwPort int, serverCert []byte, clientCert *tls.Certificate, timeout time.Duration) (ok bool, last string) {
+	t.Helper()
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(cert)
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "shop.example.com", MinVersion: tls.VersionTLS12}}}
+	roots.AppendCertsFromPEM(serverCert)
+	cfg := &tls.Config{RootCAs: roots, ServerName: "shop.example.com", MinVersion: tls.VersionTLS12}
+	if clientCert != nil {
+		cfg.Certificates = []tls.Certificate{*clientCert}
+	}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
 	defer c.CloseIdleConnections()
-	var last string
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
 		req, _ := http.NewRequest(http.MethodGet, "https://127.0.0.1:"+itoa(gwPort)+"/", nil)
 		req.Host = "shop.example.com"
 		resp, err := c.Do(req)
@@ -95,14 +112,89 @@ spec:
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && string(b) == "v2" {
-				return
+				return true, ""
 			}
 			last = resp.Status + " " + string(b)
 		} else {
 			last = err.Error()
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no HTTPS through the gateway after 10s: %s", last)
+			return false, last
 		}
 	}
+}
+
+// TestGatewayTLSTermination terminates TLS at the gateway with a
+// credential meshd serves over SDS (credentialName), then routes by host.
+func TestGatewayTLSTermination(t *testing.T) {
+	gwPort, cert := gatewayTLS(t, "SIMPLE", nil)
+	if ok, last := getShop(t, gwPort, cert, nil, 10*time.Second); !ok {
+		t.Fatalf("no HTTPS through the gateway after 10s: %s", last)
+	}
+}
+
+// TestGatewayMutualTLS: in MUTUAL mode the gateway requires a client
+// certificate signed by the credential's ca.crt.
+func TestGatewayMutualTLS(t *testing.T) {
+	caPEM, caKeyPEM := selfSignedCA(t)
+	gwPort, cert := gatewayTLS(t, "MUTUAL", caPEM)
+	client := clientCert(t, caPEM, caKeyPEM)
+	if ok, last := getShop(t, gwPort, cert, &client, 10*time.Second); !ok {
+		t.Fatalf("client with a certificate from ca.crt refused: %s", last)
+	}
+	if ok, _ := getShop(t, gwPort, cert, nil, 200*time.Millisecond); ok {
+		t.Fatal("client without a certificate was served")
+	}
+	otherCA, otherKey := selfSignedCA(t)
+	stranger := clientCert(t, otherCA, otherKey)
+	if ok, _ := getShop(t, gwPort, cert, &stranger, 200*time.Millisecond); ok {
+		t.Fatal("client with a certificate from another CA was served")
+	}
+}
+
+// selfSignedCA returns a CA certificate and key (PEM).
+func selfSignedCA(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "client CA"}, IsCA: true, BasicConstraintsValid: true,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd})
+}
+
+// clientCert issues a client certificate from the CA.
+func clientCert(t *testing.T, caPEM, caKeyPEM []byte) tls.Certificate {
+	t.Helper()
+	caBlock, _ := pem.Decode(caPEM)
+	ca, err := x509.ParseCertificate(caBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyBlock, _ := pem.Decode(caKeyPEM)
+	caKey, err := x509.ParseECPrivateKey(keyBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "shopper"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
