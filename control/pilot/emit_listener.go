@@ -92,6 +92,7 @@ func emitHCM(h *HTTPChain) *hcmv3.HttpConnectionManager {
 	for _, f := range h.Filters {
 		out.HttpFilters = append(out.HttpFilters, emitHTTPFilter(f))
 	}
+	out.Tracing = emitTracing(h.Tracing)
 	out.HttpFilters = append(out.HttpFilters, &hcmv3.HttpFilter{Name: FilterRouter,
 		ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}})
 	return out

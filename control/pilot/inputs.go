@@ -64,6 +64,9 @@ type MeshConfig struct {
 	// EnableAutoMTLS sends ISTIO_MUTUAL to mesh-internal services without a
 	// DestinationRule TLS setting.
 	EnableAutoMTLS bool `json:"enableAutoMtls,omitempty"`
+	// TracingOTLPAddress is the mesh's one tracing provider, an OTLP/gRPC
+	// collector (host:port) that Telemetry tracing exports to.
+	TracingOTLPAddress string `json:"tracingOtlpAddress,omitempty"`
 }
 
 func (m MeshConfig) withDefaults() MeshConfig {

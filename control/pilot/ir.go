@@ -85,6 +85,8 @@ type HTTPChain struct {
 	Inline    *RouteTableIR `json:"inline,omitempty"`
 	// Filters before the router, in order.
 	Filters []HTTPFilterIR `json:"filters,omitempty"`
+	// Tracing from the Telemetry resource applying to the proxy.
+	Tracing *TracingIR `json:"tracing,omitempty"`
 }
 
 // HTTPFilterIR is one HTTP filter before the router.
