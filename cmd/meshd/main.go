@@ -63,6 +63,7 @@ func parse(args []string, stderr io.Writer) (server.Config, string, error) {
 	fs.StringVar(&c.Mesh.RootNamespace, "root-namespace", "wasmesh-system", "namespace of mesh-wide policies")
 	fs.StringVar(&policy, "outbound-traffic-policy", "ALLOW_ANY", "ALLOW_ANY or REGISTRY_ONLY for hosts outside the registry")
 	fs.BoolVar(&c.Mesh.EnableAutoMTLS, "auto-mtls", false, "use ISTIO_MUTUAL towards mesh services without a DestinationRule TLS setting")
+	fs.StringVar(&c.Mesh.TracingOTLPAddress, "tracing-otlp-address", "", "the mesh's tracing provider: OTLP/gRPC collector (host:port) that Telemetry tracing exports spans to")
 	fs.DurationVar(&c.Debounce, "debounce", 0, "quiet time before a push (default 100ms)")
 	fs.DurationVar(&c.MaxDebounce, "max-debounce", 0, "longest a change waits for a push (default 1s)")
 	fs.DurationVar(&c.GracePeriod, "grace-period", 0, "how long a disconnected proxy's workload stays registered (default 10s)")
