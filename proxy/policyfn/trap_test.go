@@ -1,11 +1,14 @@
 package policyfn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wasmesh/wasmesh/policy/compile"
@@ -49,7 +52,8 @@ func TestAuthzFilterTrappingPolicy(t *testing.T) {
 	}
 	reg := host.NewForeignRegistry()
 	New(nil, engine, fetcher).Register(reg)
-	h, err := host.New(ctx, host.Config{Foreign: reg})
+	logs := &lockedBuffer{}
+	h, err := host.New(ctx, host.Config{Foreign: reg, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +90,9 @@ func TestAuthzFilterTrappingPolicy(t *testing.T) {
 			t.Fatalf("trap %d, fail closed: want 503, got %+v %+v", i, r, r.Local)
 		}
 	}
+	if !strings.Contains(logs.String(), eval.ErrEvalTrap.Error()) {
+		t.Fatalf("the 503 was not caused by a trap; host log:\n%s", logs.String())
+	}
 	allowed("same policy, path that does not trap", decide(closed, "/ok"))
 
 	open := load("authz-open", trap, `,"failOpen":true`)
@@ -102,4 +109,22 @@ func TestAuthzFilterTrappingPolicy(t *testing.T) {
 			t.Fatalf("after loading the good policy: want 418, got %+v %+v", r, r.Local)
 		}
 	}
+}
+
+// lockedBuffer collects the host's log from concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
