@@ -24,6 +24,12 @@ func parseDecision(b []byte) (decision, error) {
 	if len(b) == 0 {
 		return d, errNoDecision
 	}
+	switch string(trimJSONSpace(b)) { // the engine's usual answers, without reflection
+	case "true", `{"allow":true}`:
+		return decision{Allow: true}, nil
+	case "false", `{"allow":false}`:
+		return decision{}, nil
+	}
 	var allow bool
 	if json.Unmarshal(b, &allow) == nil {
 		return decision{Allow: allow}, nil
@@ -42,4 +48,16 @@ func parseDecision(b []byte) (decision, error) {
 		return d, fmt.Errorf("authz: policy status %d is not an HTTP status", d.Status)
 	}
 	return d, nil
+}
+
+// trimJSONSpace strips the whitespace JSON allows around a value.
+func trimJSONSpace(b []byte) []byte {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }

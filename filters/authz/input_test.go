@@ -99,6 +99,10 @@ func TestParseDecision(t *testing.T) {
 	}{
 		{`true`, decision{Allow: true}, ""},
 		{`false`, decision{}, ""},
+		{" \ttrue\r\n", decision{Allow: true}, ""},
+		{`{"allow":true}`, decision{Allow: true}, ""},
+		{` {"allow":false} `, decision{}, ""},
+		{"\vtrue", decision{}, "neither a boolean nor an object"},
 		{`{"allow":false,"status":401,"body":"who are you","headers":{"www-authenticate":"Bearer"},"reason":"no token"}`,
 			decision{Status: 401, Body: "who are you", Headers: map[string]string{"www-authenticate": "Bearer"}, Reason: "no token"}, ""},
 		{`{"allow":true,"reason":"ok"}`, decision{Allow: true, Reason: "ok"}, ""},

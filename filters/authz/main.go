@@ -28,6 +28,9 @@ type plugin struct {
 	types.DefaultPluginContext
 	cfg                     config
 	allowed, denied, failed proxywasm.MetricCounter
+	// args is the foreign function's argument, reused across requests: a
+	// VM runs one callback at a time.
+	args []byte
 }
 
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
@@ -131,22 +134,16 @@ func (s *stream) reply(status int, body string, headers map[string]string, reaso
 
 // check asks the evaluator about one request.
 func (p *plugin) check(r request) (decision, error) {
-	args, err := json.Marshal(evalArgs{
-		Policy:     p.cfg.Policy,
-		Entrypoint: p.cfg.Entrypoint,
-		Input:      buildInput(r, p.cfg.Headers, now()),
-	})
-	if err != nil {
-		return decision{}, fmt.Errorf("encoding input: %w", err)
-	}
-	out, err := proxywasm.CallForeignFunction(p.cfg.Function, args)
+	in := buildInput(r, p.cfg.Headers, now())
+	p.args = appendArgs(p.args[:0], p.cfg.Policy, p.cfg.Entrypoint, &in)
+	out, err := proxywasm.CallForeignFunction(p.cfg.Function, p.args)
 	if err != nil {
 		return decision{}, fmt.Errorf("calling %s: %w", p.cfg.Function, err)
 	}
 	return parseDecision(out)
 }
 
-// evalArgs is the foreign function's argument.
+// evalArgs is the foreign function's argument, as appendArgs encodes it.
 type evalArgs struct {
 	Policy     string `json:"policy"`
 	Entrypoint string `json:"entrypoint"`

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// marshalArgs is the reflection encoding appendArgs must reproduce.
+func marshalArgs(t testing.TB, in input) []byte {
+	b, err := json.Marshal(evalArgs{Policy: "p/\"q\"", Entrypoint: "wasmesh/authz/allow", Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestAppendArgsMatchesJSON(t *testing.T) {
+	full := input{
+		Source:      source{Principal: "spiffe://td/ns/a/sa/b", Namespace: "a", IP: "::1"},
+		Destination: destination{Service: "svc<&>", Port: 9080},
+		Request: reqAttrs{Method: "GET", Path: "/a\u2028b\x00\xff", Host: "h", Headers: map[string]string{"z": "1", "a": "\"\\\t\n\r\b\f"},
+			Query: map[string]string{}, Time: "2026-11-25T12:00:00Z",
+			Auth: &auth{Principal: "alice", Claims: map[string]any{"groups": []any{"x"}, "n": 1.5}}},
+		Connection: connection{MTLS: true},
+	}
+	for name, in := range map[string]input{
+		"empty":         {},
+		"full":          full,
+		"only port":     {Destination: destination{Port: 1}},
+		"auth, no sub":  {Request: reqAttrs{Auth: &auth{Claims: map[string]any{"a": nil}}}},
+		"only ip":       {Source: source{IP: "1.2.3.4"}},
+		"many headers":  {Request: reqAttrs{Headers: map[string]string{"a": "1", "b": "2", "c": "3", "d": "4", "e": "5", "f": "6", "g": "7", "h": "8", "i": "9", "j": "10", "k": "11", "l": "12", "m": "13", "n": "14", "o": "15", "p": "16", "q": "17"}}},
+		"principal, ns": {Source: source{Principal: "x", Namespace: "y"}},
+	} {
+		want := marshalArgs(t, in)
+		if got := appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in); !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+func FuzzAppendArgs(f *testing.F) {
+	f.Add("GET", "/a?b=c&d", "spiffe://td/ns/x/sa/y", "1.2.3.4:5", "x-a", "v", []byte(`{"a":1}`))
+	f.Add("\u2029", "<>&\x7f\x01", "\xff\xfe", "[::1]:80", "", "\t", []byte(`null`))
+	f.Fuzz(func(t *testing.T, method, path, principal, addr, hk, hv string, claims []byte) {
+		r := fakeRequest{
+			headers: [][2]string{{":method", method}, {":path", path}, {hk, hv}, {":authority", addr}},
+			props: map[string][]byte{
+				"connection.uri_san_peer_certificate": []byte(principal),
+				"source.address":                      []byte(addr),
+				"request.auth.principal":              []byte(principal),
+				"request.auth.claims":                 claims,
+			},
+		}
+		in := buildInput(r, nil, time.Unix(0, 0))
+		want := marshalArgs(t, in)
+		if got := appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in); !bytes.Equal(got, want) {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	})
+}
