@@ -1,0 +1,321 @@
+package kube_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/wasmesh/wasmesh/control/kube"
+	"github.com/wasmesh/wasmesh/test/kube/kubetest"
+)
+
+// buildMeshproxy builds cmd/meshproxy into a temporary directory.
+func buildMeshproxy(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal("the go command is needed to build cmd/meshproxy: put it in PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "meshproxy")
+	if out, err := exec.Command(goBin, "build", "-o", bin, "github.com/wasmesh/wasmesh/cmd/meshproxy").CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/meshproxy: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startSidecar runs meshproxy registering as pod name of ns, until the
+// test ends; its log is shown when the test fails.
+func startSidecar(t *testing.T, bin, xds, ns, name, sa, labels, ports string) {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), name+".log")
+	logf, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, "--xds-address", xds, "--workload", name, "--namespace", ns, "--service-account", sa,
+		"--labels", labels, "--ports", ports, "--instance-ip", "127.0.0.1", "--interception-mode", "NONE",
+		"--admin-port", "0", "--health-port", "0", "--stats-port", "0", "--status-port", "0",
+		"--access-log=false", "--drain-time", "1s", "--log-level", "warn", "--wasm-cache-dir", t.TempDir())
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(log)
+			t.Logf("%s log:\n%s", name, tail(string(b), 40))
+		}
+	})
+}
+
+// startBackend serves its name on a loopback port until the test ends.
+func startBackend(t *testing.T, name string) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, name)
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// createWorkloadPod creates a running pod (no kubelet: the status is set
+// here) with ip, labels and service account.
+func createWorkloadPod(t *testing.T, c *kubetest.Cluster, ns, name, sa, ip string, labels map[string]string) *corev1.Pod {
+	t.Helper()
+	ctx := context.Background()
+	pod, err := c.Client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
+		Spec: corev1.PodSpec{ServiceAccountName: sa, Containers: []corev1.Container{{Name: "app", Image: "app:v1"}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}}}
+	if pod, err = c.Client.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return pod
+}
+
+const sidecarsConfig = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default}
+spec:
+  mtls: {mode: DISABLE}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: client}
+spec:
+  workloadSelector:
+    labels: {app: client}
+  egress:
+  - port: {number: EGRESS, protocol: HTTP, name: http}
+    captureMode: NONE
+    hosts: ["./*"]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web}
+spec:
+  workloadSelector:
+    labels: {app: web}
+  egress:
+  - hosts: ["./*"]
+  ingress:
+  - port: {number: WEB_IN, protocol: HTTP, name: http}
+    defaultEndpoint: 127.0.0.1:WEB_APP
+`
+
+// webVS routes to web and sets a response header with value.
+func webVS(value string) string {
+	return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - headers:
+      response:
+        set: {x-config: ` + value + `}
+    route:
+    - destination: {host: web}
+`
+}
+
+// TestSidecarsTrafficSurvivesLeaderKill runs real sidecars against two
+// meshd replicas in Kubernetes mode behind a Service-like forwarder: a
+// client sidecar reaches a Go backend through the sidecar of the pod
+// behind Service web (its EndpointSlice), config applied with kubectl. A
+// few concurrent clients send requests while the leader is SIGKILLed: none
+// fails, the other replica leads, and a VirtualService change applied after
+// the kill reaches the sidecars. Traffic is plaintext (PeerAuthentication
+// DISABLE).
+func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
+	c := kubetest.Get(t)
+	ctx := context.Background()
+	meshdBin, proxyBin := buildMeshd(t), buildMeshproxy(t)
+	meshNS := installMesh(t, c, freeAddr(t))
+	// no replica serves the webhooks here: drop their configurations so
+	// kubectl apply and pod creation do not wait for them
+	adm := c.Client.AdmissionregistrationV1()
+	if err := adm.ValidatingWebhookConfigurations().Delete(ctx, kube.ValidatorName, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.MutatingWebhookConfigurations().Delete(ctx, kube.InjectorName, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ns := c.Namespace(t, "sidecars", nil)
+	for _, sa := range []string{"web", "client"} {
+		if _, err := c.Client.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	appPort := startBackend(t, "web-app")
+	webIn, egress := freePort(t), freePort(t)
+	webPod := createWorkloadPod(t, c, ns, "web-1", "web", "127.0.0.1", map[string]string{"app": "web"})
+	createWorkloadPod(t, c, ns, "client-1", "client", "127.0.0.1", map[string]string{"app": "client"})
+	if _, err := c.Client.CoreV1().Services(ns).Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	port, portName := int32(webIn), "http"
+	if _, err := c.Client.DiscoveryV1().EndpointSlices(ns).Create(ctx, &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: "web-1", Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Name: &portName, Port: &port}},
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"127.0.0.1"}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: webPod.Name, Namespace: ns}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.NewReplacer("EGRESS", strconv.Itoa(egress), "WEB_IN", strconv.Itoa(webIn), "WEB_APP", strconv.Itoa(appPort)).Replace(sidecarsConfig)
+	if out, err := c.Kubectl(t, cfg+"---\n"+webVS("before"), "apply", "-n", ns, "-f", "-"); err != nil {
+		t.Fatalf("kubectl apply: %v\n%s", err, out)
+	}
+
+	plugin := caPluginDir(t, c, meshNS)
+	a := startReplica(t, meshdBin, c, meshNS, plugin, "meshd-a")
+	b := startReplica(t, meshdBin, c, meshNS, plugin, "meshd-b")
+	eventually(t, "both replicas ready", func() bool { return a.ready() && b.ready() })
+	svc := startForwarder(t, a.xds, b.xds)
+	startSidecar(t, proxyBin, svc.Addr(), ns, "web-1", "web", "app=web", "http:"+strconv.Itoa(webIn))
+	startSidecar(t, proxyBin, svc.Addr(), ns, "client-1", "client", "app=client", "http:"+strconv.Itoa(egress))
+
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	t.Cleanup(client.CloseIdleConnections)
+	url := "http://127.0.0.1:" + strconv.Itoa(egress) + "/"
+	host := "web." + ns + ".svc.cluster.local"
+	// get sends one request through the client sidecar and returns the
+	// x-config header of the 200 answer from the backend.
+	get := func() (string, error) {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			return "", err
+		}
+		req.Host = host
+		resp, err := client.Do(req)
+		if err != nil {
+			return "", err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return "", err
+		}
+		if resp.StatusCode != http.StatusOK || string(body) != "web-app" {
+			return "", fmt.Errorf("status %d: %q", resp.StatusCode, body)
+		}
+		return resp.Header.Get("x-config"), nil
+	}
+	eventually(t, "traffic client → client sidecar → web sidecar → backend", func() bool {
+		v, err := get()
+		return err == nil && v == "before"
+	})
+
+	var leader, other *replica
+	eventually(t, "a leader", func() bool {
+		switch {
+		case a.leads():
+			leader, other = a, b
+		case b.leads():
+			leader, other = b, a
+		}
+		return leader != nil
+	})
+
+	// Load: a few clients sending requests back to back.
+	var sent, failed atomic.Int64
+	var errMu sync.Mutex
+	var firstErr error
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for loadCtx.Err() == nil {
+				sent.Add(1)
+				if _, err := get(); err != nil {
+					if failed.Add(1) == 1 {
+						errMu.Lock()
+						firstErr = err
+						errMu.Unlock()
+					}
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	defer func() { stopLoad(); wg.Wait() }()
+	time.Sleep(2 * time.Second)
+	killed := time.Now()
+	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the other replica to lead", other.leads)
+	t.Logf("%s leads %v after %s was killed (lease 6s)", other.name, time.Since(killed).Round(time.Millisecond), leader.name)
+	eventually(t, "both sidecars on the surviving replica", func() bool { return other.proxies() == 2 })
+
+	if out, err := c.Kubectl(t, webVS("after"), "apply", "-n", ns, "-f", "-"); err != nil {
+		t.Fatalf("kubectl apply: %v\n%s", err, out)
+	}
+	applied := time.Now()
+	eventually(t, "the VirtualService applied after the kill in the answers", func() bool {
+		v, err := get()
+		return err == nil && v == "after"
+	})
+	t.Logf("the change applied after the kill answered %v later", time.Since(applied).Round(time.Millisecond))
+	time.Sleep(time.Second)
+	stopLoad()
+	wg.Wait()
+	t.Logf("%d requests under load, %d failed, over %v around the kill", sent.Load(), failed.Load(), time.Since(killed).Round(time.Millisecond)+2*time.Second)
+	if failed.Load() != 0 {
+		errMu.Lock()
+		defer errMu.Unlock()
+		t.Fatalf("%d of %d requests failed; first: %v", failed.Load(), sent.Load(), firstErr)
+	}
+	if sent.Load() < 100 {
+		t.Fatalf("only %d requests sent under load", sent.Load())
+	}
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	addr := freeAddr(t)
+	_, p, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
