@@ -54,7 +54,7 @@ func FuzzAppendArgs(f *testing.F) {
 				"request.auth.claims":                 claims,
 			},
 		}
-		in := buildInput(r, nil, time.Unix(0, 0))
+		in := buildInput(r, nil, everything, func() time.Time { return time.Unix(0, 0) })
 		want := marshalArgs(t, in)
 		if got := appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in); !bytes.Equal(got, want) {
 			t.Fatalf("\n got %s\nwant %s", got, want)

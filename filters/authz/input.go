@@ -57,16 +57,14 @@ type connection struct {
 // sensitive headers are left out of the input unless listed explicitly.
 var sensitive = map[string]bool{"authorization": true, "cookie": true, "proxy-authorization": true}
 
-// buildInput gathers the attributes of one request. It never fails: a
-// missing attribute is left empty, and the policy decides what that means.
-func buildInput(r request, keep []string, now time.Time) input {
-	in := input{Request: reqAttrs{Headers: map[string]string{}, Query: map[string]string{}}}
-	var wanted map[string]bool
-	if len(keep) > 0 {
-		wanted = make(map[string]bool, len(keep))
-		for _, k := range keep {
-			wanted[k] = true
-		}
+// buildInput gathers the attributes of one request that the policy needs.
+// keep lists the headers to copy (nil: all but the sensitive ones). It never
+// fails: a missing attribute is left empty, and the policy decides what that
+// means.
+func buildInput(r request, keep map[string]bool, need needs, now func() time.Time) input {
+	var in input
+	if need.headers {
+		in.Request.Headers = map[string]string{}
 	}
 	for _, h := range r.Headers() {
 		k := strings.ToLower(h[0])
@@ -78,7 +76,7 @@ func buildInput(r request, keep []string, now time.Time) input {
 		case ":authority", "host":
 			in.Request.Host = h[1]
 		}
-		if strings.HasPrefix(k, ":") || (wanted == nil && sensitive[k]) || (wanted != nil && !wanted[k]) {
+		if !need.headers || strings.HasPrefix(k, ":") || (keep == nil && sensitive[k]) || (keep != nil && !keep[k]) {
 			continue
 		}
 		if prev, ok := in.Request.Headers[k]; ok {
@@ -87,37 +85,56 @@ func buildInput(r request, keep []string, now time.Time) input {
 			in.Request.Headers[k] = h[1]
 		}
 	}
+	if need.query {
+		in.Request.Query = map[string]string{}
+	}
 	if i := strings.IndexByte(in.Request.Path, '?'); i >= 0 {
-		if q, err := url.ParseQuery(in.Request.Path[i+1:]); err == nil {
-			for k, v := range q {
-				in.Request.Query[k] = strings.Join(v, ",")
+		if need.query {
+			if q, err := url.ParseQuery(in.Request.Path[i+1:]); err == nil {
+				for k, v := range q {
+					in.Request.Query[k] = strings.Join(v, ",")
+				}
 			}
 		}
 		in.Request.Path = in.Request.Path[:i]
 	}
-	in.Request.Time = now.UTC().Format(time.RFC3339Nano)
+	if need.time {
+		in.Request.Time = now().UTC().Format(time.RFC3339Nano)
+	}
 
-	if b, ok := r.Property("connection", "uri_san_peer_certificate"); ok && len(b) > 0 {
-		in.Source.Principal = string(b)
-		in.Source.Namespace = spiffeNamespace(string(b))
+	if need.principal {
+		if b, ok := r.Property("connection", "uri_san_peer_certificate"); ok && len(b) > 0 {
+			in.Source.Principal = string(b)
+			in.Source.Namespace = spiffeNamespace(string(b))
+		}
 	}
-	if b, ok := r.Property("source", "address"); ok {
-		in.Source.IP = hostOnly(string(b))
+	if need.ip {
+		if b, ok := r.Property("source", "address"); ok {
+			in.Source.IP = hostOnly(string(b))
+		}
 	}
-	if b, ok := r.Property("connection", "mtls"); ok && len(b) == 1 {
-		in.Connection.MTLS = b[0] == 1
+	if need.mtls {
+		if b, ok := r.Property("connection", "mtls"); ok && len(b) == 1 {
+			in.Connection.MTLS = b[0] == 1
+		}
 	}
-	if b, ok := r.Property("destination", "port"); ok {
-		in.Destination.Port = decodePort(b)
+	if need.port {
+		if b, ok := r.Property("destination", "port"); ok {
+			in.Destination.Port = decodePort(b)
+		}
 	}
-	in.Destination.Service = hostOnly(in.Request.Host)
-	if b, ok := r.Property("destination", "service"); ok && len(b) > 0 {
-		in.Destination.Service = string(b)
+	if need.service {
+		in.Destination.Service = hostOnly(in.Request.Host)
+		if b, ok := r.Property("destination", "service"); ok && len(b) > 0 {
+			in.Destination.Service = string(b)
+		}
 	}
-	if b, ok := r.Property("request", "auth", "principal"); ok && len(b) > 0 {
-		in.Request.Auth = &auth{Principal: string(b)}
-		if c, ok := r.Property("request", "auth", "claims"); ok {
-			in.Request.Auth.Claims = decodeClaims(c)
+	if need.auth {
+		if b, ok := r.Property("request", "auth", "principal"); ok && len(b) > 0 {
+			in.Request.Auth = &auth{Principal: string(b)}
+			if c, ok := r.Property("request", "auth", "claims"); ok {
+				in.Request.Auth.Claims = decodeClaims(c)
+			}
 		}
 	}
 	return in

@@ -41,8 +41,8 @@ func TestBuildInput(t *testing.T) {
 			"request.auth.claims":                 []byte(`{"sub":"alice","groups":["admin"]}`),
 		},
 	}
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	got := buildInput(r, nil, now)
+	now := func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	got := buildInput(r, nil, everything, now)
 	want := input{
 		Source:      source{Principal: "spiffe://cluster.local/ns/shop/sa/frontend", Namespace: "shop", IP: "10.1.2.3"},
 		Destination: destination{Service: "reviews.default", Port: 9080},
@@ -60,12 +60,12 @@ func TestBuildInput(t *testing.T) {
 		t.Fatalf("got %s", g)
 	}
 	// Explicitly listed headers include sensitive ones and nothing else.
-	got = buildInput(r, []string{"authorization"}, now)
+	got = buildInput(r, map[string]bool{"authorization": true}, everything, now)
 	if !reflect.DeepEqual(got.Request.Headers, map[string]string{"authorization": "Bearer secret"}) {
 		t.Errorf("headers = %v", got.Request.Headers)
 	}
 	// Nothing known: an input with empty attributes, never a failure.
-	got = buildInput(fakeRequest{}, nil, now)
+	got = buildInput(fakeRequest{}, nil, everything, now)
 	if got.Source.Principal != "" || got.Connection.MTLS || got.Request.Auth != nil {
 		t.Errorf("empty request: %+v", got)
 	}
@@ -158,7 +158,7 @@ func FuzzBuildInput(f *testing.F) {
 				"request.auth.claims":                 claims,
 			},
 		}
-		in := buildInput(r, nil, time.Unix(0, 0))
+		in := buildInput(r, nil, everything, func() time.Time { return time.Unix(0, 0) })
 		if _, err := json.Marshal(in); err != nil {
 			t.Fatalf("input does not encode: %v", err)
 		}

@@ -31,6 +31,10 @@ type plugin struct {
 	// args is the foreign function's argument, reused across requests: a
 	// VM runs one callback at a time.
 	args []byte
+	// keep is the set of headers the configuration lists (nil: all but
+	// the sensitive ones); need, the attributes the policy references.
+	keep map[string]bool
+	need needs
 }
 
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
@@ -42,6 +46,13 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	if p.cfg, err = parseConfig(b); err != nil {
 		proxywasm.LogCritical(err.Error())
 		return types.OnPluginStartStatusFailed
+	}
+	p.need = needsFor(p.cfg.Module)
+	if len(p.cfg.Headers) > 0 {
+		p.keep = make(map[string]bool, len(p.cfg.Headers))
+		for _, h := range p.cfg.Headers {
+			p.keep[h] = true
+		}
 	}
 	if err := p.loadPolicy(); err != nil {
 		proxywasm.LogCriticalf("authz: loading policy %q: %v", p.cfg.Policy, err)
@@ -134,7 +145,7 @@ func (s *stream) reply(status int, body string, headers map[string]string, reaso
 
 // check asks the evaluator about one request.
 func (p *plugin) check(r request) (decision, error) {
-	in := buildInput(r, p.cfg.Headers, now())
+	in := buildInput(r, p.keep, p.need, now)
 	p.args = appendArgs(p.args[:0], p.cfg.Policy, p.cfg.Entrypoint, &in)
 	out, err := proxywasm.CallForeignFunction(p.cfg.Function, p.args)
 	if err != nil {

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNeedsFor(t *testing.T) {
+	for fields, want := range map[string]needs{
+		``:                       everything,
+		`{"whole":true}`:         everything,
+		`{}`:                     everything,
+		`{"paths":"bad"}`:        everything,
+		`{"paths":[[]]}`:         everything,
+		`{"paths":[["source"]]}`: {principal: true, ip: true},
+		`{"paths":[["source","principal"],["request","method"],["request","path"]]}`:              {principal: true},
+		`{"paths":[["request","headers","x-user"],["connection","mtls"],["destination","port"]]}`: {headers: true, mtls: true, port: true},
+		`{"paths":[["request"]]}`: {headers: true, query: true, time: true, auth: true},
+		`{"paths":[["source","namespace"],["request","auth","claims","sub"],["destination","service"]]}`: {principal: true, auth: true, service: true},
+	} {
+		m := &module{Fields: json.RawMessage(fields)}
+		if got := needsFor(m); got != want {
+			t.Errorf("%s: got %+v, want %+v", fields, got, want)
+		}
+	}
+	if needsFor(nil) != everything {
+		t.Error("no module: want everything")
+	}
+}
+
+// countingRequest records which properties buildInput reads.
+type countingRequest struct {
+	fakeRequest
+	read *[]string
+}
+
+func (c countingRequest) Property(path ...string) ([]byte, bool) {
+	*c.read = append(*c.read, strings.Join(path, "."))
+	return c.fakeRequest.Property(path...)
+}
+
+func TestBuildInputReadsOnlyWhatIsNeeded(t *testing.T) {
+	var read []string
+	r := countingRequest{fakeRequest: fakeRequest{
+		headers: [][2]string{{":method", "GET"}, {":path", "/api?a=1"}, {"x-user", "alice"}},
+		props: map[string][]byte{
+			"connection.uri_san_peer_certificate": []byte("spiffe://td/ns/shop/sa/frontend"),
+			"source.address":                      []byte("10.0.0.1:5"),
+		},
+	}, read: &read}
+	clock := func() time.Time {
+		t.Fatal("the clock was read for a policy that does not use request.time")
+		return time.Time{}
+	}
+	got := buildInput(r, nil, needs{principal: true}, clock)
+	want := input{
+		Source:  source{Principal: "spiffe://td/ns/shop/sa/frontend", Namespace: "shop"},
+		Request: reqAttrs{Method: "GET", Path: "/api"},
+	}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(read, []string{"connection.uri_san_peer_certificate"}) {
+		t.Errorf("got %+v, read %v", got, read)
+	}
+}
