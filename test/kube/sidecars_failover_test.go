@@ -18,7 +18,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmesh/wasmesh/control/kube"
@@ -91,21 +90,22 @@ func startBackend(t *testing.T, name string) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// createWorkloadPod creates a running pod (no kubelet: the status is set
-// here) with ip, labels and service account.
-func createWorkloadPod(t *testing.T, c *kubetest.Cluster, ns, name, sa, ip string, labels map[string]string) *corev1.Pod {
+// createWorkloadPod creates a running pod at 127.0.0.1 (no kubelet: the
+// status is set here) with labels, service account and container port
+// http.
+func createWorkloadPod(t *testing.T, c *kubetest.Cluster, ns, name, sa string, port int, labels map[string]string) {
 	t.Helper()
 	ctx := context.Background()
 	pod, err := c.Client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
-		Spec: corev1.PodSpec{ServiceAccountName: sa, Containers: []corev1.Container{{Name: "app", Image: "app:v1"}}}}, metav1.CreateOptions{})
+		Spec: corev1.PodSpec{ServiceAccountName: sa, Containers: []corev1.Container{{Name: "app", Image: "app:v1",
+			Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: int32(port)}}}}}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}}}
-	if pod, err = c.Client.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "127.0.0.1", PodIPs: []corev1.PodIP{{IP: "127.0.0.1"}}}
+	if _, err = c.Client.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return pod
 }
 
 const sidecarsConfig = `apiVersion: security.istio.io/v1
@@ -113,6 +113,17 @@ kind: PeerAuthentication
 metadata: {name: default}
 spec:
   mtls: {mode: DISABLE}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web}
+spec:
+  hosts: [web.mesh]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  workloadSelector:
+    labels: {app: web}
 ---
 apiVersion: networking.istio.io/v1
 kind: Sidecar
@@ -144,13 +155,13 @@ func webVS(value string) string {
 kind: VirtualService
 metadata: {name: web}
 spec:
-  hosts: [web]
+  hosts: [web.mesh]
   http:
   - headers:
       response:
         set: {x-config: ` + value + `}
     route:
-    - destination: {host: web}
+    - destination: {host: web.mesh}
 `
 }
 
@@ -185,21 +196,8 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 
 	appPort := startBackend(t, "web-app")
 	webIn, egress := freePort(t), freePort(t)
-	webPod := createWorkloadPod(t, c, ns, "web-1", "web", "127.0.0.1", map[string]string{"app": "web"})
-	createWorkloadPod(t, c, ns, "client-1", "client", "127.0.0.1", map[string]string{"app": "client"})
-	if _, err := c.Client.CoreV1().Services(ns).Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	port, portName := int32(webIn), "http"
-	if _, err := c.Client.DiscoveryV1().EndpointSlices(ns).Create(ctx, &discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Name: "web-1", Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       []discoveryv1.EndpointPort{{Name: &portName, Port: &port}},
-		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"127.0.0.1"}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: webPod.Name, Namespace: ns}}},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createWorkloadPod(t, c, ns, "web-1", "web", webIn, map[string]string{"app": "web"})
+	createWorkloadPod(t, c, ns, "client-1", "client", egress, map[string]string{"app": "client"})
 	cfg := strings.NewReplacer("EGRESS", strconv.Itoa(egress), "WEB_IN", strconv.Itoa(webIn), "WEB_APP", strconv.Itoa(appPort)).Replace(sidecarsConfig)
 	if out, err := c.Kubectl(t, cfg+"---\n"+webVS("before"), "apply", "-n", ns, "-f", "-"); err != nil {
 		t.Fatalf("kubectl apply: %v\n%s", err, out)
@@ -216,7 +214,6 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	t.Cleanup(client.CloseIdleConnections)
 	url := "http://127.0.0.1:" + strconv.Itoa(egress) + "/"
-	host := "web." + ns + ".svc.cluster.local"
 	// get sends one request through the client sidecar and returns the
 	// x-config header of the 200 answer from the backend.
 	get := func() (string, error) {
@@ -224,7 +221,7 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
-		req.Host = host
+		req.Host = "web.mesh"
 		resp, err := client.Do(req)
 		if err != nil {
 			return "", err
