@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -38,17 +39,67 @@ func buildMeshproxy(t *testing.T) string {
 	return bin
 }
 
-// startSidecar runs meshproxy registering as pod name of ns, until the
-// test ends; its log is shown when the test fails.
-func startSidecar(t *testing.T, bin, xds, ns, name, sa, labels, ports string) {
+// startSecureReplica is startReplica with a known CA/secure xDS address
+// and auto mTLS.
+func startSecureReplica(t *testing.T, bin string, c *kubetest.Cluster, meshNS, pluginDir, name string) (r *replica, secure string) {
 	t.Helper()
+	r = &replica{name: name, xds: freeAddr(t), monitor: freeAddr(t), log: filepath.Join(t.TempDir(), name+".log")}
+	secure = freeAddr(t)
+	logf, err := os.Create(r.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	r.cmd = exec.Command(bin, "--config-source=kubernetes", "--kubeconfig", c.Kubeconfig, "--namespace", meshNS, "--identity", name,
+		"--leader-lease", kube.LeaseName, "--lease-duration", "6s", "--ca-plugin-dir", pluginDir, "--data-dir", t.TempDir(),
+		"--xds-address", r.xds, "--monitor-address", r.monitor, "--secure-xds-address", secure, "--auto-mtls", "--log-level", "warn")
+	r.cmd.Stdout, r.cmd.Stderr = logf, logf
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(r.log)
+			t.Logf("%s log:\n%s", name, tail(string(b), 40))
+		}
+	})
+	return r, secure
+}
+
+// podToken writes a projected service-account token of pod (audience
+// istio-ca, bound to the pod) to a file, as the kubelet would mount it.
+func podToken(t *testing.T, c *kubetest.Cluster, ns string, pod *corev1.Pod) string {
+	t.Helper()
+	tr, err := c.Client.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), pod.Spec.ServiceAccountName, &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{
+		Audiences: []string{"istio-ca"}, BoundObjectRef: &authnv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID},
+	}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(f, []byte(tr.Status.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// startSidecar runs meshproxy registering as pod of ns with its token
+// (mTLS certificates from the CA at ca, trusting root), until the test
+// ends; its log is shown when the test fails.
+func startSidecar(t *testing.T, c *kubetest.Cluster, bin, xds, ca, root string, pod *corev1.Pod, labels, ports string) {
+	t.Helper()
+	name, ns := pod.Name, pod.Namespace
 	log := filepath.Join(t.TempDir(), name+".log")
 	logf, err := os.Create(log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, "--xds-address", xds, "--workload", name, "--namespace", ns, "--service-account", sa,
+	cmd := exec.Command(bin, "--xds-address", xds, "--ca-address", ca, "--ca-root", root, "--token-file", podToken(t, c, ns, pod),
+		"--workload", name, "--namespace", ns, "--service-account", pod.Spec.ServiceAccountName,
 		"--labels", labels, "--ports", ports, "--instance-ip", "127.0.0.1", "--interception-mode", "NONE",
 		"--admin-port", "0", "--health-port", "0", "--stats-port", "0", "--status-port", "0",
 		"--access-log=false", "--drain-time", "1s", "--log-level", "warn", "--wasm-cache-dir", t.TempDir())
@@ -93,7 +144,7 @@ func startBackend(t *testing.T, name string) int {
 // createWorkloadPod creates a running pod at 127.0.0.1 (no kubelet: the
 // status is set here) with labels, service account and container port
 // http.
-func createWorkloadPod(t *testing.T, c *kubetest.Cluster, ns, name, sa string, port int, labels map[string]string) {
+func createWorkloadPod(t *testing.T, c *kubetest.Cluster, ns, name, sa string, port int, labels map[string]string) *corev1.Pod {
 	t.Helper()
 	ctx := context.Background()
 	pod, err := c.Client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
@@ -103,16 +154,17 @@ func createWorkloadPod(t *testing.T, c *kubetest.Cluster, ns, name, sa string, p
 		t.Fatal(err)
 	}
 	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "127.0.0.1", PodIPs: []corev1.PodIP{{IP: "127.0.0.1"}}}
-	if _, err = c.Client.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+	if pod, err = c.Client.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	return pod
 }
 
 const sidecarsConfig = `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: {name: default}
 spec:
-  mtls: {mode: DISABLE}
+  mtls: {mode: STRICT}
 ---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -171,8 +223,8 @@ spec:
 // behind Service web (its EndpointSlice), config applied with kubectl. A
 // few concurrent clients send requests while the leader is SIGKILLed: none
 // fails, the other replica leads, and a VirtualService change applied after
-// the kill reaches the sidecars. Traffic is plaintext (PeerAuthentication
-// DISABLE).
+// the kill reaches the sidecars. Traffic is mTLS (STRICT) with SVIDs the CA
+// issued for the pods' projected service-account tokens (TokenReview).
 func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
@@ -196,20 +248,21 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 
 	appPort := startBackend(t, "web-app")
 	webIn, egress := freePort(t), freePort(t)
-	createWorkloadPod(t, c, ns, "web-1", "web", webIn, map[string]string{"app": "web"})
-	createWorkloadPod(t, c, ns, "client-1", "client", egress, map[string]string{"app": "client"})
+	webPod := createWorkloadPod(t, c, ns, "web-1", "web", webIn, map[string]string{"app": "web"})
+	clientPod := createWorkloadPod(t, c, ns, "client-1", "client", egress, map[string]string{"app": "client"})
 	cfg := strings.NewReplacer("EGRESS", strconv.Itoa(egress), "WEB_IN", strconv.Itoa(webIn), "WEB_APP", strconv.Itoa(appPort)).Replace(sidecarsConfig)
 	if out, err := c.Kubectl(t, cfg+"---\n"+webVS("before"), "apply", "-n", ns, "-f", "-"); err != nil {
 		t.Fatalf("kubectl apply: %v\n%s", err, out)
 	}
 
 	plugin := caPluginDir(t, c, meshNS)
-	a := startReplica(t, meshdBin, c, meshNS, plugin, "meshd-a")
-	b := startReplica(t, meshdBin, c, meshNS, plugin, "meshd-b")
+	a, aCA := startSecureReplica(t, meshdBin, c, meshNS, plugin, "meshd-a")
+	b, bCA := startSecureReplica(t, meshdBin, c, meshNS, plugin, "meshd-b")
 	eventually(t, "both replicas ready", func() bool { return a.ready() && b.ready() })
-	svc := startForwarder(t, a.xds, b.xds)
-	startSidecar(t, proxyBin, svc.Addr(), ns, "web-1", "web", "app=web", "http:"+strconv.Itoa(webIn))
-	startSidecar(t, proxyBin, svc.Addr(), ns, "client-1", "client", "app=client", "http:"+strconv.Itoa(egress))
+	svc, caSvc := startForwarder(t, a.xds, b.xds), startForwarder(t, aCA, bCA)
+	root := filepath.Join(plugin, "root-cert.pem")
+	startSidecar(t, c, proxyBin, svc.Addr(), caSvc.Addr(), root, webPod, "app=web", "http:"+strconv.Itoa(webIn))
+	startSidecar(t, c, proxyBin, svc.Addr(), caSvc.Addr(), root, clientPod, "app=client", "http:"+strconv.Itoa(egress))
 
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	t.Cleanup(client.CloseIdleConnections)
@@ -240,6 +293,12 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 		v, err := get()
 		return err == nil && v == "before"
 	})
+
+	// STRICT: the web sidecar's inbound port takes mTLS only.
+	if resp, err := client.Get("http://127.0.0.1:" + strconv.Itoa(webIn) + "/"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("plaintext into web's STRICT inbound answered %d", resp.StatusCode)
+	}
 
 	var leader, other *replica
 	eventually(t, "a leader", func() bool {
