@@ -33,8 +33,10 @@ func main() {
 	conns := flag.Int("connections", 64, "wrk connections")
 	only := flag.String("only", "", "comma-separated subset: direct,nginx,haproxy,caddy,meshproxy,meshproxy+wasm")
 	wasm := flag.String("wasm", "", "comma-separated Wasm filter modules for an extra meshproxy+wasm run (e.g. telemetry.wasm)")
+	deadlines := flag.Bool("wasm-deadlines", true, "run meshproxy's Wasm filters with per-callback deadlines (meshproxy --wasm-deadlines)")
 	rate := flag.Int("rate", 0, "instead of wrk: send this many requests per second for -duration and report RSS and CPU")
 	flag.Parse()
+	wasmDeadlines = *deadlines
 	if *rate > 0 {
 		globalRate = *rate
 	}

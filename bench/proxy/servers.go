@@ -149,5 +149,9 @@ static_resources:
 	if err != nil {
 		return nil, err
 	}
-	return start(bin, "--bootstrap", boot, "--admin-port", fmt.Sprint(adminPort), "--access-log=false", "--log-level", "error")
+	return start(bin, "--bootstrap", boot, "--admin-port", fmt.Sprint(adminPort), "--access-log=false", "--log-level", "error",
+		fmt.Sprintf("--wasm-deadlines=%v", wasmDeadlines))
 }
+
+// wasmDeadlines is meshproxy's --wasm-deadlines for the runs (flag -wasm-deadlines).
+var wasmDeadlines = true
