@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -344,6 +346,19 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	t.Logf("%s leads %v after %s was killed (lease 6s)", other.name, time.Since(killed).Round(time.Millisecond), leader.name)
 	eventually(t, "both sidecars on the surviving replica", func() bool { return other.proxies() == 2 })
 
+	// The surviving replica discovered the pods from the API server.
+	var reg struct {
+		Workloads []struct{ Source, Address string }
+	}
+	if err := getJSON("http://"+other.monitor+"/debug/registryz", &reg); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(reg.Workloads, func(w struct{ Source, Address string }) bool {
+		return w.Source == "Pod "+ns+"/web-1" && w.Address == "127.0.0.1"
+	}) {
+		t.Fatalf("%s's registry has no workload for Pod %s/web-1: %+v", other.name, ns, reg.Workloads)
+	}
+
 	if out, err := c.Kubectl(t, webVS("after"), "apply", "-n", ns, "-f", "-"); err != nil {
 		t.Fatalf("kubectl apply: %v\n%s", err, out)
 	}
@@ -365,6 +380,18 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	if sent.Load() < 100 {
 		t.Fatalf("only %d requests sent under load", sent.Load())
 	}
+}
+
+func getJSON(url string, v any) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: status %d", url, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }
 
 // freePort returns a loopback port that was free a moment ago.
