@@ -221,10 +221,11 @@ spec:
 
 // TestSidecarsTrafficSurvivesLeaderKill runs real sidecars against two
 // meshd replicas in Kubernetes mode behind a Service-like forwarder: a
-// client sidecar reaches a Go backend through the sidecar of the pod
-// behind Service web (its EndpointSlice), config applied with kubectl. A
-// few concurrent clients send requests while the leader is SIGKILLed: none
-// fails, the other replica leads, and a VirtualService change applied after
+// client sidecar reaches a Go backend through the sidecar of Pod web-1
+// (status.podIP 127.0.0.1, selected by a ServiceEntry: the API server
+// refuses loopback EndpointSlice addresses), config applied with kubectl.
+// A few concurrent clients send requests while the leader is SIGKILLed:
+// none fails, the other replica leads, and a VirtualService change applied after
 // the kill reaches the sidecars. Traffic is mTLS (STRICT) with SVIDs the CA
 // issued for the pods' projected service-account tokens (TokenReview).
 func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
