@@ -53,6 +53,10 @@ func (p *Proxy) adminMux() *http.ServeMux {
 			return
 		}
 		_, _ = fmt.Fprintln(w, "OK")
+		// Send the answer before shutting down closes this connection.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		p.quitOnce.Do(func() { close(p.quit) })
 	})
 	return mux
