@@ -20,7 +20,7 @@ const guestOpsRepeat = 20
 // per-operation cost is (p50 of /20 − p50 of /0) / 20.
 func BenchmarkGuestOps(b *testing.B) {
 	ctx := context.Background()
-	h, err := host.New(ctx, host.Config{})
+	h, err := host.New(ctx, host.Config{NoDeadlines: *noDeadlines})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -229,6 +229,9 @@ func measure(name string, cmd *exec.Cmd, port int, dur time.Duration, conns int)
 	out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", conns), "-d"+dur.String(), "--latency",
 		fmt.Sprintf("http://127.0.0.1:%d/", port)).CombinedOutput()
 	if err != nil {
+		if cmd != nil {
+			return result{}, fmt.Errorf("wrk %s: %v\n%s\n%s stderr:\n%s", name, err, out, name, stderrTail(cmd))
+		}
 		return result{}, fmt.Errorf("wrk %s: %v\n%s", name, err, out)
 	}
 	r := result{name: name, errors: "-"}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 func write(dir, name, content string) (string, error) {
@@ -16,12 +17,43 @@ func write(dir, name, content string) (string, error) {
 
 func start(name string, args ...string) (*exec.Cmd, error) {
 	c := exec.Command(name, args...)
-	var errb bytes.Buffer
-	c.Stderr = &errb
+	errb := &lockedBuffer{}
+	c.Stderr = errb
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("%s: %w: %s", name, err, errb.String())
 	}
+	stderrs.Store(c, errb)
 	return c, nil
+}
+
+// stderrs keeps each started process's stderr, to show when a run fails.
+var stderrs sync.Map // *exec.Cmd → *lockedBuffer
+
+// stderrTail is the last 2 KiB a process wrote to stderr.
+func stderrTail(c *exec.Cmd) string {
+	v, ok := stderrs.Load(c)
+	if !ok {
+		return ""
+	}
+	s := v.(*lockedBuffer).String()
+	return s[max(0, len(s)-2048):]
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startNginxBackend serves a 1 KiB body on backendPort.
