@@ -15,7 +15,15 @@ import (
 func main() {}
 
 // sink keeps allocations on the heap.
-var sink []byte
+var (
+	sink    []byte
+	sinkKV  [][2]string
+	sinkStr string
+)
+
+// echoArgs is the argument of the foreign-call operation: about the size of
+// the authz filter's policy input.
+var echoArgs = make([]byte, 400)
 
 func init() { proxywasm.SetVMContext(&vm{}) }
 
@@ -23,13 +31,24 @@ type vm struct{ types.DefaultVMContext }
 
 func (*vm) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
 
-type plugin struct{ types.DefaultPluginContext }
+type plugin struct {
+	types.DefaultPluginContext
+	counter proxywasm.MetricCounter
+}
 
-func (*plugin) NewHttpContext(uint32) types.HttpContext { return &stream{} }
+func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
+	p.counter = proxywasm.DefineCounterMetric("guestops_total")
+	return types.OnPluginStartStatusOK
+}
 
-type stream struct{ types.DefaultHttpContext }
+func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{p: p} }
 
-func (*stream) OnHttpRequestHeaders(int, bool) types.Action {
+type stream struct {
+	types.DefaultHttpContext
+	p *plugin
+}
+
+func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	op, _ := proxywasm.GetHttpRequestHeader("x-op")
 	v, _ := proxywasm.GetHttpRequestHeader("x-n")
 	n, _ := strconv.Atoi(v)
@@ -39,12 +58,23 @@ func (*stream) OnHttpRequestHeaders(int, bool) types.Action {
 			_, _ = proxywasm.GetCurrentTimeNanoseconds()
 		case "get-header":
 			_, _ = proxywasm.GetHttpRequestHeader(":path")
+		case "get-pseudo-headers":
+			m, _ := proxywasm.GetHttpRequestHeader(":method")
+			p, _ := proxywasm.GetHttpRequestHeader(":path")
+			a, _ := proxywasm.GetHttpRequestHeader(":authority")
+			sinkStr = m + p + a
+		case "get-headers":
+			sinkKV, _ = proxywasm.GetHttpRequestHeaders()
 		case "get-property":
 			_, _ = proxywasm.GetProperty([]string{"connection", "mtls"})
 		case "get-property-missing":
 			_, _ = proxywasm.GetProperty([]string{"no", "such"})
 		case "encode-path":
 			sink = abi.EncodePropertyPath("connection", "mtls")
+		case "foreign-call":
+			sink, _ = proxywasm.CallForeignFunction("guestops.echo", echoArgs)
+		case "metric-increment":
+			s.p.counter.Increment(1)
 		case "heap-alloc-64":
 			sink = make([]byte, 64)
 		}
