@@ -70,3 +70,28 @@ func FuzzDecodeBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestRecordTime: a record's time is RFC 3339 text (older filters) or
+// integer Unix nanoseconds (the filter now); queries answer text either way.
+func TestRecordTime(t *testing.T) {
+	want := time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
+	recs, err := DecodeBatch([]byte(`[{"time":"2026-11-25T10:00:00.123456789Z","code":200},{"time":1795600800123456789,"code":201,"path":"/x"},{"code":202}]`))
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("%+v %v", recs, err)
+	}
+	if !recs[0].Time.Equal(want) || !recs[1].Time.Equal(want) || recs[1].Time.Location() != time.UTC || !recs[2].Time.IsZero() {
+		t.Errorf("times %v, %v, %v; want %v twice and zero", recs[0].Time, recs[1].Time, recs[2].Time, want)
+	}
+	if recs[1].Code != 201 || recs[1].Path != "/x" {
+		t.Errorf("other fields lost: %+v", recs[1])
+	}
+	out, _ := json.Marshal(recs[1])
+	if !strings.HasPrefix(string(out), `{"time":"2026-11-25T10:00:00.123456789Z",`) {
+		t.Errorf("query answer %s", out)
+	}
+	for _, bad := range []string{`[{"time":1.5}]`, `[{"time":true}]`, `[{"time":"yesterday"}]`, `[{"code":"200"}]`} {
+		if _, err := DecodeBatch([]byte(bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
