@@ -56,7 +56,10 @@ func (b *builder) inbound(ingress []api.IstioIngressListener) {
 	b.ir.Listeners = append(b.ir.Listeners, l)
 }
 
-// inboundCluster adds the static cluster delivering to the application.
+// inboundCluster adds the static cluster delivering to the application. Its
+// name carries the service the port serves (inbound|port||host, as Istio
+// named it), which is how the proxy answers the destination.service property
+// for requests that named the workload by address.
 func (b *builder) inboundCluster(port uint32, target string) (string, bool) {
 	host, ps, err := net.SplitHostPort(target)
 	tp, perr := strconv.Atoi(ps)
@@ -64,7 +67,7 @@ func (b *builder) inboundCluster(port uint32, target string) (string, bool) {
 		b.warn("inbound port %d: bad default endpoint %q", port, target)
 		return "", false
 	}
-	name := ClusterName(Inbound, port, "", "")
+	name := ClusterName(Inbound, port, "", b.ix.inboundHost(b.node.IP(), port))
 	b.addCluster(ClusterIR{Name: name, Kind: ClusterStatic, Port: port, Endpoints: []EndpointIR{{Address: host, Port: uint32(tp)}}})
 	return name, true
 }

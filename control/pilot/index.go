@@ -1,7 +1,9 @@
 package pilot
 
 import (
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/wasmesh/wasmesh/control/api"
@@ -21,6 +23,9 @@ type Index struct {
 	// DestinationRules and VirtualServices by fully qualified host; those
 	// with wildcard hosts are in the "*" lists. Both keep config order.
 	drByHost, vsByHost map[string][]*api.Config
+	// epHosts lists, for each endpoint "address:port", the hosts of the
+	// mesh services it backs, sorted.
+	epHosts map[string][]string
 }
 
 // NewIndex indexes in. It does not modify in.
@@ -34,6 +39,21 @@ func NewIndex(in Inputs) *Index {
 		ix.hosts = append(ix.hosts, h)
 	}
 	sort.Strings(ix.hosts)
+	ix.epHosts = map[string][]string{}
+	for _, h := range ix.hosts {
+		s := ix.services[h]
+		if s.MeshExternal {
+			continue
+		}
+		for _, p := range s.Ports {
+			for _, e := range in.Endpoints[EndpointKey{h, p.Number}] {
+				k := net.JoinHostPort(e.Address, strconv.FormatUint(uint64(e.Port), 10))
+				if l := ix.epHosts[k]; len(l) == 0 || l[len(l)-1] != h {
+					ix.epHosts[k] = append(l, h)
+				}
+			}
+		}
+	}
 	for i := range in.Configs {
 		c := &in.Configs[i]
 		ix.byKind[c.Kind] = append(ix.byKind[c.Kind], c)
@@ -213,6 +233,15 @@ func (ix *Index) destinationRule(host string, n Node) (*api.DestinationRule, str
 		return nil, ""
 	}
 	return best.Spec.(*api.DestinationRule), best.Metadata.Namespace
+}
+
+// inboundHost is the mesh service a workload's port serves: the first by
+// name of the services with an endpoint at ip:port, or "".
+func (ix *Index) inboundHost(ip string, port uint32) string {
+	if l := ix.epHosts[net.JoinHostPort(ip, strconv.FormatUint(uint64(port), 10))]; len(l) > 0 {
+		return l[0]
+	}
+	return ""
 }
 
 // endpoints returns the endpoints of a service port.

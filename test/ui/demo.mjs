@@ -45,13 +45,11 @@ try {
   const edgeSel = (from, to) => `svg.topology [data-edge="${from}->${to}"]`;
   await page.waitForSelector(edges.map(([f, t]) => edgeSel(f, t)).join(", "), { timeout: 20000 }).catch(() => {});
   await page.waitForTimeout(3000);
-  // productpage is called through the gateway by address, and inbound
-  // traffic carries no destination.service yet (the inbound cluster is
-  // "inbound|port||"), so its service node is named after the Host header:
-  // check the edge into the productpage workload instead (known gap).
-  check(await page.locator(`svg.topology [data-edge$="->${wl("productpage-v1")}"]`).count() >= 1,
-    "graph shows the gateway's traffic into productpage-v1");
-  for (const id of [svc("details"), svc("reviews"), svc("ratings"), wl("productpage-v1"), wl("details-v1")]) {
+  // the gateway calls productpage by address: the inbound cluster names the
+  // service (inbound|9080||productpage...), so its node is the service's
+  check(await page.locator(`svg.topology [data-edge$="->${svc("productpage")}"]`).count() >= 1,
+    "graph shows the gateway's traffic into the productpage service");
+  for (const id of [svc("productpage"), svc("details"), svc("reviews"), svc("ratings"), wl("productpage-v1"), wl("details-v1")]) {
     check(await page.locator(`svg.topology [data-node="${id}"]`).count() === 1, `graph shows node ${id}`);
   }
   for (const [from, to] of edges) {
