@@ -52,3 +52,26 @@ func decodePeer(s string) (peerInfo, error) {
 	}
 	return p, nil
 }
+
+// maxCachedPeers bounds peerCache; past it the cache starts over.
+const maxCachedPeers = 64
+
+// peerCache remembers decoded peer headers: a sidecar talks to few peers,
+// and each sends the same header every time, so decoding (base64 and JSON,
+// slow inside a Wasm guest) happens once per peer, not once per request.
+type peerCache map[string]peerInfo
+
+func (c *peerCache) decode(s string) (peerInfo, error) {
+	if p, ok := (*c)[s]; ok {
+		return p, nil
+	}
+	p, err := decodePeer(s)
+	if err != nil {
+		return p, err
+	}
+	if *c == nil || len(*c) >= maxCachedPeers {
+		*c = peerCache{}
+	}
+	(*c)[s] = p
+	return p, nil
+}

@@ -1,14 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	"strconv"
+	"unicode/utf8"
 )
 
 // record is one access-log entry sent to meshd's report sink: Mixer's
-// Report, one request at a time, batched.
+// Report, one request at a time, batched. The JSON tags document the wire
+// form; appendJSON writes it without reflection, byte for byte what
+// encoding/json writes for this struct.
 type record struct {
-	Time          string `json:"time"`
+	TimeNanos     int64  `json:"time"` // Unix nanoseconds (the sink also takes RFC 3339 text)
 	Reporter      string `json:"reporter"`
 	Source        string `json:"source"` // workload.namespace
 	Destination   string `json:"destination"`
@@ -26,37 +28,127 @@ type record struct {
 	RequestID     string `json:"requestId,omitempty"`
 }
 
-// batch accumulates encoded records until it is full or old enough.
-type batch struct {
-	max     int
-	entries [][]byte
+// appendJSON appends r as a JSON object.
+func (r *record) appendJSON(b []byte) []byte {
+	b = append(b, `{"time":`...)
+	b = strconv.AppendInt(b, r.TimeNanos, 10)
+	b = appendField(b, "reporter", r.Reporter, false)
+	b = appendField(b, "source", r.Source, false)
+	b = appendField(b, "destination", r.Destination, false)
+	b = appendField(b, "service", r.Service, true)
+	b = appendField(b, "principal", r.Principal, true)
+	b = appendField(b, "method", r.Method, true)
+	b = appendField(b, "path", r.Path, true)
+	b = appendField(b, "protocol", r.Protocol, true)
+	b = append(b, `,"code":`...)
+	b = strconv.AppendInt(b, int64(r.Code), 10)
+	b = appendField(b, "flags", r.Flags, true)
+	b = appendField(b, "reason", r.Reason, true)
+	b = append(b, `,"durationMs":`...)
+	b = strconv.AppendInt(b, r.DurationMs, 10)
+	b = append(b, `,"requestBytes":`...)
+	b = strconv.AppendInt(b, r.RequestBytes, 10)
+	b = append(b, `,"responseBytes":`...)
+	b = strconv.AppendInt(b, r.ResponseBytes, 10)
+	b = appendField(b, "requestId", r.RequestID, true)
+	return append(b, '}')
 }
 
-// add appends one encoded record and says whether the batch is full.
-func (b *batch) add(rec []byte) bool {
-	b.entries = append(b.entries, rec)
-	return len(b.entries) >= b.max
-}
-
-// take returns the batch as a JSON array and empties it; nil when empty.
-func (b *batch) take() []byte {
-	if len(b.entries) == 0 {
-		return nil
+// appendField appends ,"key":"value"; nothing for an empty value when
+// omitEmpty. key needs no escaping.
+func appendField(b []byte, key, value string, omitEmpty bool) []byte {
+	if omitEmpty && value == "" {
+		return b
 	}
-	var buf bytes.Buffer
-	buf.WriteByte('[')
-	for i, e := range b.entries {
-		if i > 0 {
-			buf.WriteByte(',')
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendString(b, value)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string the way encoding/json does:
+// HTML-safe (<, >, & escaped), invalid UTF-8 as U+FFFD, U+2028 and U+2029
+// escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
 		}
-		buf.Write(e)
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
 	}
-	buf.WriteByte(']')
-	b.entries = b.entries[:0]
-	return buf.Bytes()
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
-func (r record) encode() []byte {
-	b, _ := json.Marshal(r)
-	return b
+// batch accumulates records, encoded, as one JSON array; the buffer is
+// reused from batch to batch.
+type batch struct {
+	max int
+	n   int
+	buf []byte
+}
+
+// add appends one record and says whether the batch is full.
+func (b *batch) add(r *record) bool {
+	if b.n == 0 {
+		b.buf = append(b.buf[:0], '[')
+	} else {
+		b.buf = append(b.buf, ',')
+	}
+	b.buf = r.appendJSON(b.buf)
+	b.n++
+	return b.n >= b.max
+}
+
+// take closes the array and empties the batch, returning the array and the
+// number of records; nil when empty. The bytes are valid until the next add.
+func (b *batch) take() ([]byte, int) {
+	if b.n == 0 {
+		return nil, 0
+	}
+	n := b.n
+	b.n = 0
+	b.buf = append(b.buf, ']')
+	return b.buf, n
 }

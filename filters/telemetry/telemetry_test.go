@@ -60,21 +60,60 @@ func TestLabels(t *testing.T) {
 
 func TestBatch(t *testing.T) {
 	b := batch{max: 2}
-	if b.take() != nil {
+	if body, n := b.take(); body != nil || n != 0 {
 		t.Fatal("empty batch not nil")
 	}
-	if b.add(record{Code: 200}.encode()) {
-		t.Fatal("full after 1 of 2")
+	for round := range 2 { // the second round reuses the buffer
+		if b.add(&record{Code: 200}) {
+			t.Fatal("full after 1 of 2")
+		}
+		if !b.add(&record{Code: 404 + round, Path: "/a\"b"}) {
+			t.Fatal("not full after 2 of 2")
+		}
+		body, n := b.take()
+		var recs []record
+		if err := json.Unmarshal(body, &recs); err != nil || n != 2 || len(recs) != 2 || recs[1].Code != 404+round || recs[1].Path != "/a\"b" {
+			t.Fatalf("round %d: %s: %v %v", round, body, recs, err)
+		}
+		if body, _ := b.take(); body != nil {
+			t.Fatal("take did not empty the batch")
+		}
 	}
-	if !b.add(record{Code: 404}.encode()) {
-		t.Fatal("not full after 2 of 2")
+}
+
+// TestRecordJSON: the hand-written encoder writes what encoding/json does.
+func TestRecordJSON(t *testing.T) {
+	for _, r := range []record{
+		{},
+		{TimeNanos: 1795600800123456789, Reporter: "destination", Source: "a.b", Destination: "c.d", Service: "c.d.svc.cluster.local",
+			Principal: "spiffe://cluster.local/ns/b/sa/a", Method: "GET", Path: "/x?y=<1>&z=\"2\"", Protocol: "http", Code: 403,
+			Flags: "UH", Reason: "denied\n\t\x01\u2028é\xff", DurationMs: -1, RequestBytes: 1 << 40, ResponseBytes: 7, RequestID: "id"},
+	} {
+		want, _ := json.Marshal(r)
+		if got := r.appendJSON(nil); string(got) != string(want) {
+			t.Errorf("appendJSON\n got %s\nwant %s", got, want)
+		}
 	}
-	var recs []record
-	if err := json.Unmarshal(b.take(), &recs); err != nil || len(recs) != 2 || recs[1].Code != 404 {
-		t.Fatalf("%v %v", recs, err)
+}
+
+func TestPeerCache(t *testing.T) {
+	var c peerCache
+	h := client.encode()
+	for range 2 {
+		if p, err := c.decode(h); err != nil || p != client {
+			t.Fatalf("%+v %v", p, err)
+		}
 	}
-	if b.take() != nil {
-		t.Fatal("take did not empty the batch")
+	if _, err := c.decode("!!!"); err == nil || len(c) != 1 {
+		t.Fatalf("bad header: err %v, %d cached", err, len(c))
+	}
+	for i := range maxCachedPeers + 1 {
+		if _, err := c.decode(peerInfo{Workload: strings.Repeat("w", i+1)}.encode()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c) > maxCachedPeers {
+		t.Errorf("%d peers cached, bound %d", len(c), maxCachedPeers)
 	}
 }
 
@@ -109,6 +148,23 @@ func FuzzDecodePeer(f *testing.F) {
 		name := metricName(metricRequests, labels(facts{Reporter: "destination", Peer: p}))
 		if strings.Count(name, "{") < 1 || !strings.HasSuffix(name, "}") {
 			t.Fatalf("bad metric name %q", name)
+		}
+	})
+}
+
+// FuzzRecordJSON: whatever the strings, the record encodes as encoding/json
+// encodes it, so the sink reads exactly what was reported.
+func FuzzRecordJSON(f *testing.F) {
+	f.Add("/path?q=1", "denied <by> \"policy\"", int64(1795600800123456789), 200)
+	f.Add("\xff\xfe\u2029", "\x00\x1f\x7f", int64(-1), -5)
+	f.Fuzz(func(t *testing.T, path, reason string, ns int64, code int) {
+		r := record{TimeNanos: ns, Reporter: "source", Source: path, Destination: reason, Path: path, Reason: reason, Code: code, RequestID: path + reason}
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.appendJSON(nil); string(got) != string(want) {
+			t.Fatalf("appendJSON\n got %s\nwant %s", got, want)
 		}
 	})
 }

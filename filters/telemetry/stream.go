@@ -1,0 +1,213 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/wasmesh/wasmesh/sdk/proxywasm"
+)
+
+// reasonHeader is where the authz filter puts a denial's reason.
+const reasonHeader = "x-wasmesh-authz-reason"
+
+// stream is one request. The header callbacks read each header map once
+// (one host call each); the stream end reads only the properties the
+// labels and the record need.
+type stream struct {
+	types.DefaultHttpContext
+	p                     *plugin
+	start                 uint64
+	peer                  peerInfo
+	method, path, host    string
+	requestID, protocol   string
+	code                  int
+	grpcStatus, reason    string
+	reporter              string
+	sawResponse, reported bool
+}
+
+func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
+	s.start = nowNanos()
+	// The listener direction is a stream property: read it per stream.
+	s.reporter = s.p.cfg.Reporter
+	if s.reporter == "" {
+		s.reporter = reporterFromDirection()
+	}
+	hs, _ := proxywasm.GetHttpRequestHeaders()
+	s.protocol = "http"
+	for _, h := range hs {
+		switch strings.ToLower(h[0]) {
+		case ":method":
+			s.method = h[1]
+		case ":path":
+			s.path = h[1]
+		case ":authority":
+			s.host = h[1]
+		case "x-request-id":
+			s.requestID = h[1]
+		case "content-type":
+			if strings.HasPrefix(h[1], "application/grpc") {
+				s.protocol = "grpc"
+			}
+		case peerHeader:
+			if s.reporter == "destination" {
+				if pi, err := s.p.peers.decode(h[1]); err == nil {
+					s.peer = pi
+				}
+			}
+		}
+	}
+	if s.reporter == "destination" {
+		_ = proxywasm.RemoveHttpRequestHeader(peerHeader)
+	} else {
+		_ = proxywasm.ReplaceHttpRequestHeader(peerHeader, s.p.selfHeader)
+	}
+	return types.ActionContinue
+}
+
+func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
+	s.sawResponse = true
+	hs, _ := proxywasm.GetHttpResponseHeaders()
+	sawPeer := false
+	for _, h := range hs {
+		switch strings.ToLower(h[0]) {
+		case ":status":
+			s.code, _ = strconv.Atoi(h[1])
+		case "grpc-status":
+			s.grpcStatus = h[1]
+		case reasonHeader:
+			s.reason = h[1]
+		case peerHeader:
+			sawPeer = true
+			if s.reporter == "source" {
+				if pi, err := s.p.peers.decode(h[1]); err == nil {
+					s.peer = pi
+				}
+			}
+		}
+	}
+	switch {
+	case s.reporter != "source":
+		_ = proxywasm.ReplaceHttpResponseHeader(peerHeader, s.p.selfHeader)
+	case sawPeer:
+		_ = proxywasm.RemoveHttpResponseHeader(peerHeader)
+	}
+	return types.ActionContinue
+}
+
+func (s *stream) OnHttpResponseTrailers(int) types.Action {
+	if v, err := proxywasm.GetHttpResponseTrailer("grpc-status"); err == nil {
+		s.grpcStatus = v
+	}
+	return types.ActionContinue
+}
+
+func (s *stream) OnHttpStreamDone() {
+	if s.reported {
+		return
+	}
+	if s.start == 0 {
+		// An earlier filter answered the request (e.g. authz denied it), so
+		// no header callback ran here; the stream's properties still say
+		// what happened, as Envoy's access-log path does for Istio's stats.
+		s.fromProperties()
+	}
+	s.reported = true
+	var durMs int64
+	if end := nowNanos(); end > s.start {
+		durMs = int64(end-s.start+500_000) / 1_000_000
+	}
+	if !s.sawResponse || s.code == 0 {
+		s.code = int(propInt("response", "code"))
+	}
+	peerSAN := propString("connection", "uri_san_peer_certificate")
+	f := facts{
+		Reporter:        s.reporter,
+		Self:            s.p.self,
+		Peer:            s.peer,
+		SourcePrincipal: peerSAN,
+		DestPrincipal:   propString("connection", "uri_san_local_certificate"),
+		DestService:     propString("destination", "service"),
+		Protocol:        s.protocol,
+		ResponseCode:    s.code,
+		GRPCStatus:      s.grpcStatus,
+		ResponseFlags:   propString("response", "flags"),
+	}
+	if f.DestService == "" {
+		f.DestService = hostOnly(s.host)
+	}
+	switch {
+	case f.Reporter == "source":
+		// On the client side the local certificate is ours: the source.
+		f.SourcePrincipal, f.DestPrincipal = f.DestPrincipal, f.SourcePrincipal
+		// The TLS mode is not a label here (the client cannot see the
+		// server's), so it is not read.
+	case peerSAN != "":
+		f.MutualTLS = true // the peer presented a certificate: mutual TLS
+	default:
+		f.MutualTLS = propBool("connection", "mtls")
+	}
+	reqBytes, respBytes := propInt("request", "total_size"), propInt("response", "total_size")
+	m := s.p.seriesFor(&f)
+	m.requests.Increment(1)
+	m.duration.Record(uint64(durMs))
+	m.requestBytes.Record(uint64(reqBytes))
+	m.responseBytes.Record(uint64(respBytes))
+
+	if s.p.cfg.ReportCluster == "" {
+		return
+	}
+	src, dst := s.peer, s.p.self
+	if f.Reporter == "source" {
+		src, dst = s.p.self, s.peer
+	}
+	s.p.report(&record{
+		TimeNanos: int64(s.start), Reporter: f.Reporter, Source: workloadID(src), Destination: workloadID(dst),
+		Service: f.DestService, Principal: f.SourcePrincipal,
+		Method: s.method, Path: s.path, Protocol: s.protocol, Code: s.code, Flags: f.ResponseFlags, Reason: s.reason,
+		DurationMs: durMs, RequestBytes: reqBytes, ResponseBytes: respBytes, RequestID: s.requestID,
+	})
+}
+
+// fromProperties fills what the header callbacks would have seen.
+func (s *stream) fromProperties() {
+	s.start = uint64(propInt("request", "time"))
+	if s.start == 0 {
+		s.start = nowNanos()
+	}
+	s.reporter = s.p.cfg.Reporter
+	if s.reporter == "" {
+		s.reporter = reporterFromDirection()
+	}
+	s.method, s.path, s.host = propString("request", "method"), propString("request", "path"), propString("request", "host")
+	s.protocol = "http"
+	if s.reporter == "destination" {
+		if pi, err := s.p.peers.decode(propString("request", "headers", peerHeader)); err == nil {
+			s.peer = pi
+		}
+	}
+}
+
+func workloadID(p peerInfo) string {
+	if p.Workload == "" {
+		return "unknown"
+	}
+	return p.Workload + "." + orUnknown(p.Namespace)
+}
+
+func hostOnly(s string) string {
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") {
+		return s[:i]
+	}
+	return s
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
