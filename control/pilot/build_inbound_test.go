@@ -17,7 +17,9 @@ import (
 // service; a port no service selects keeps the bare name, and a mesh
 // external service never counts.
 func TestInboundClusterNamesService(t *testing.T) {
-	http := func(n uint32) []registry.Port { return []registry.Port{{Name: "http", Number: n, Protocol: api.ProtocolHTTP}} }
+	http := func(n uint32) []registry.Port {
+		return []registry.Port{{Name: "http", Number: n, Protocol: api.ProtocolHTTP}}
+	}
 	ep := func(port uint32) []registry.Endpoint { return []registry.Endpoint{{Address: "10.0.0.7", Port: port}} }
 	ix := NewIndex(Inputs{
 		Services: []registry.Service{

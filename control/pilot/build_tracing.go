@@ -22,31 +22,7 @@ type TracingIR struct {
 // namespace. The spans go to the mesh's one provider (MeshConfig
 // TracingOTLPAddress). Returns nil when tracing is off.
 func (b *builder) tracing() *TracingIR {
-	var specific, nsWide, rootWide *api.Config
-	for _, c := range b.ix.configs(api.KindTelemetry) {
-		t := c.Spec.(*api.Telemetry)
-		if len(t.Tracing) == 0 {
-			continue
-		}
-		scoped := (t.Selector != nil && len(t.Selector.MatchLabels) > 0) || t.TargetRef != nil || len(t.TargetRefs) > 0
-		switch {
-		case c.Metadata.Namespace == b.node.Namespace && scoped:
-			if specific == nil && t.Selector != nil && selects(t.Selector.MatchLabels, b.node.Labels) {
-				specific = c
-			}
-		case c.Metadata.Namespace == b.node.Namespace && nsWide == nil:
-			nsWide = c
-		case c.Metadata.Namespace == b.ix.mesh.RootNamespace && !scoped && rootWide == nil:
-			rootWide = c
-		}
-	}
-	c := specific
-	if c == nil {
-		c = nsWide
-	}
-	if c == nil {
-		c = rootWide
-	}
+	c := b.telemetry(func(t *api.Telemetry) bool { return len(t.Tracing) > 0 })
 	if c == nil {
 		return nil
 	}

@@ -65,7 +65,9 @@ func emitChain(c *ChainIR) *listenerv3.FilterChain {
 	}
 	switch {
 	case c.HTTP != nil:
-		out.Filters = []*listenerv3.Filter{{Name: NetworkHCM, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(emitHCM(c.HTTP))}}}
+		hcm := emitHCM(c.HTTP)
+		hcm.AccessLog = emitAccessLog(c.AccessLog)
+		out.Filters = []*listenerv3.Filter{{Name: NetworkHCM, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(hcm)}}}
 	default:
 		tp := &tcpv3.TcpProxy{StatPrefix: c.TCPCluster, ClusterSpecifier: &tcpv3.TcpProxy_Cluster{Cluster: c.TCPCluster}}
 		if len(c.TCPWeighted) > 0 {
@@ -76,6 +78,7 @@ func emitChain(c *ChainIR) *listenerv3.FilterChain {
 			tp.StatPrefix = c.Name
 			tp.ClusterSpecifier = &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}
 		}
+		tp.AccessLog = emitAccessLog(c.AccessLog)
 		out.Filters = []*listenerv3.Filter{{Name: NetworkTCPProxy, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(tp)}}}
 	}
 	return out

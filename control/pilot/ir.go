@@ -58,6 +58,9 @@ type ChainIR struct {
 	// (VirtualService tcp routes) instead.
 	TCPCluster  string            `json:"tcpCluster,omitempty"`
 	TCPWeighted []WeightedCluster `json:"tcpWeighted,omitempty"`
+	// AccessLog writes Envoy's default access log format to stdout
+	// (Telemetry accessLogging).
+	AccessLog bool `json:"accessLog,omitempty"`
 }
 
 // ServerTLS terminates TLS.

@@ -23,6 +23,7 @@ type mesh struct {
 	webInbound map[string]string
 	xds        string // meshd's plaintext xDS address
 	admin      map[string]string
+	proxies    map[string]*process
 	client     *http.Client
 }
 
@@ -109,7 +110,7 @@ spec:
 
 func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 	t.Helper()
-	m := &mesh{t: t, dir: t.TempDir(), webInbound: map[string]string{}, admin: map[string]string{},
+	m := &mesh{t: t, dir: t.TempDir(), webInbound: map[string]string{}, admin: map[string]string{}, proxies: map[string]*process{},
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	t.Cleanup(m.client.CloseIdleConnections)
 	m.cfgDir = filepath.Join(m.dir, "config")
@@ -145,8 +146,9 @@ func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 		{"web-v2", map[string]string{"app": "web", "version": "v2"}, ports["V2_IN"]},
 	} {
 		admin := freePort(t)
-		start(t, "meshproxy "+p.name, "--bootstrap", bootstrap(t, m.dir, p.name, p.labels, p.port),
-			"--xds-address", "127.0.0.1:"+itoa(xdsPort), "--admin-port", itoa(admin), "--access-log=false",
+		// access logs are on only where a Telemetry resource asks for them
+		m.proxies[p.name] = start(t, "meshproxy "+p.name, "--bootstrap", bootstrap(t, m.dir, p.name, p.labels, p.port),
+			"--xds-address", "127.0.0.1:"+itoa(xdsPort), "--admin-port", itoa(admin),
 			"--drain-time", "1s", "--wasm-cache-dir", filepath.Join(m.dir, "wasm-"+p.name))
 		m.admin[p.name] = "http://127.0.0.1:" + itoa(admin)
 	}
@@ -184,6 +186,14 @@ func (m *mesh) write(name, content string) {
 }
 
 // get sends one request to web.mesh through url and returns the body.
+// remove deletes a config file.
+func (m *mesh) remove(name string) {
+	m.t.Helper()
+	if err := os.Remove(filepath.Join(m.cfgDir, name)); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
 func (m *mesh) get(url string) (*http.Response, error) {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
