@@ -1,40 +1,28 @@
 package proxywasm
 
 import (
+	"unsafe"
+
 	"github.com/wasmesh/wasmesh/sdk/internal/hostcall"
 	"github.com/wasmesh/wasmesh/wasm/abi"
 )
 
-func toPairs(kv [][2]string) []abi.Pair {
-	ps := make([]abi.Pair, len(kv))
-	for i, p := range kv {
-		ps[i] = abi.Pair{Key: p[0], Value: p[1]}
-	}
-	return ps
-}
-
-func fromPairs(ps []abi.Pair) [][2]string {
-	kv := make([][2]string, len(ps))
-	for i, p := range ps {
-		kv[i] = [2]string{p.Key, p.Value}
-	}
-	return kv
-}
-
 // serializeMap encodes headers for the host; nil and empty encode as an
 // empty map (count 0).
-func serializeMap(kv [][2]string) []byte { return abi.EncodeMap(nil, toPairs(kv)) }
+func serializeMap(kv [][2]string) []byte { return appendPairs(nil, kv) }
 
+// getMap reads a whole map: one host call, and one allocation besides the
+// block the host filled, as the pairs' strings point into that block.
 func getMap(mt abi.MapType) ([][2]string, error) {
 	b, st := hostcall.GetHeaderMapPairs(mt)
 	if err := statusToError(st); err != nil {
 		return nil, err
 	}
-	ps, err := abi.DecodeMap(b)
-	if err != nil {
+	kv, ok := decodePairs(b)
+	if !ok {
 		return nil, ErrorStatusSerializationFailure
 	}
-	return fromPairs(ps), nil
+	return kv, nil
 }
 
 func setMap(mt abi.MapType, kv [][2]string) error {
@@ -46,7 +34,7 @@ func getMapValue(mt abi.MapType, key string) (string, error) {
 	if err := statusToError(st); err != nil {
 		return "", err
 	}
-	return string(b), nil
+	return unsafe.String(unsafe.SliceData(b), len(b)), nil // b is the guest's own, never reused
 }
 
 func addMapValue(mt abi.MapType, key, value string) error {

@@ -17,22 +17,26 @@ type (
 )
 
 // The metric API has no error results (it mirrors the tetratelabs SDK); a
-// failing host call is logged at error level instead of panicking.
-func logMetricErr(op string, st abi.Status) {
-	if st != abi.StatusOK {
-		hostcall.Log(abi.LogError, fmt.Sprintf("proxywasm: %s: %v", op, statusToError(st)))
-	}
+// failing host call is logged at error level instead of panicking. Callers
+// check the status first and format only a failure: metrics are updated on
+// every request.
+func logMetricErr(st abi.Status, format string, arg any) {
+	hostcall.Log(abi.LogError, fmt.Sprintf("proxywasm: "+format+": %v", arg, statusToError(st)))
 }
 
 func defineMetric(mt abi.MetricType, name string) uint32 {
 	id, st := hostcall.DefineMetric(mt, name)
-	logMetricErr(fmt.Sprintf("define metric %q", name), st)
+	if st != abi.StatusOK {
+		logMetricErr(st, "define metric %q", name)
+	}
 	return id
 }
 
 func metricValue(id uint32) uint64 {
 	v, st := hostcall.GetMetric(id)
-	logMetricErr(fmt.Sprintf("get metric %d", id), st)
+	if st != abi.StatusOK {
+		logMetricErr(st, "get metric %d", id)
+	}
 	return v
 }
 
@@ -46,7 +50,9 @@ func (m MetricCounter) Value() uint64 { return metricValue(uint32(m)) }
 
 // Increment adds offset to the counter.
 func (m MetricCounter) Increment(offset uint64) {
-	logMetricErr(fmt.Sprintf("increment metric %d", m), hostcall.IncrementMetric(uint32(m), int64(offset)))
+	if st := hostcall.IncrementMetric(uint32(m), int64(offset)); st != abi.StatusOK {
+		logMetricErr(st, "increment metric %d", uint32(m))
+	}
 }
 
 // DefineGaugeMetric defines (or finds) the gauge name.
@@ -59,7 +65,9 @@ func (m MetricGauge) Value() int64 { return int64(metricValue(uint32(m))) }
 
 // Add adds offset (which may be negative) to the gauge.
 func (m MetricGauge) Add(offset int64) {
-	logMetricErr(fmt.Sprintf("add to metric %d", m), hostcall.IncrementMetric(uint32(m), offset))
+	if st := hostcall.IncrementMetric(uint32(m), offset); st != abi.StatusOK {
+		logMetricErr(st, "add to metric %d", uint32(m))
+	}
 }
 
 // DefineHistogramMetric defines (or finds) the histogram name.
@@ -72,5 +80,7 @@ func (m MetricHistogram) Value() uint64 { return metricValue(uint32(m)) }
 
 // Record records one observation.
 func (m MetricHistogram) Record(value uint64) {
-	logMetricErr(fmt.Sprintf("record metric %d", m), hostcall.RecordMetric(uint32(m), value))
+	if st := hostcall.RecordMetric(uint32(m), value); st != abi.StatusOK {
+		logMetricErr(st, "record metric %d", uint32(m))
+	}
 }

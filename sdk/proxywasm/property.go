@@ -4,7 +4,6 @@ import (
 	"errors"
 
 	"github.com/wasmesh/wasmesh/sdk/internal/hostcall"
-	"github.com/wasmesh/wasmesh/wasm/abi"
 )
 
 var (
@@ -19,7 +18,7 @@ func GetProperty(path []string) ([]byte, error) {
 	if len(path) == 0 {
 		return nil, errEmptyPath
 	}
-	b, st := hostcall.GetProperty(abi.EncodePropertyPath(path...))
+	b, st := hostcall.GetProperty(encodePath(path))
 	if err := statusToError(st); err != nil {
 		return nil, err
 	}
@@ -32,11 +31,11 @@ func GetPropertyMap(path []string) ([][2]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := abi.DecodeMap(b)
-	if err != nil {
+	kv, ok := decodePairs(b)
+	if !ok {
 		return nil, ErrorStatusSerializationFailure
 	}
-	return fromPairs(ps), nil
+	return kv, nil
 }
 
 // SetProperty sets the property at path.
@@ -47,7 +46,7 @@ func SetProperty(path []string, data []byte) error {
 	if len(data) == 0 {
 		return errEmptyData
 	}
-	return statusToError(hostcall.SetProperty(abi.EncodePropertyPath(path...), data))
+	return statusToError(hostcall.SetProperty(encodePath(path), data))
 }
 
 // CallForeignFunction calls the host function funcName with param and returns

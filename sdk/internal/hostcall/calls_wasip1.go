@@ -6,6 +6,18 @@ import "github.com/wasmesh/wasmesh/wasm/abi"
 
 func u32(n int) uint32 { return uint32(n) }
 
+// out holds the host's out-parameters. A local whose address goes to an
+// import escapes to the heap (an allocation per call), and a stack slot
+// would not do either: the host may call proxy_on_memory_allocate before it
+// writes them, and a stack that grows in that callback moves. A package
+// variable never moves; the guest runs one call at a time and Allocate makes
+// no host call, so one set serves every function. Each caller reads it back
+// at once.
+var out struct {
+	p, n, x uint32
+	u       uint64
+}
+
 // data finishes a host call that returns a block: on OK it picks the block up,
 // otherwise it drops whatever the host allocated.
 func data(st uint32, p, size uint32) ([]byte, abi.Status) {
@@ -27,16 +39,14 @@ func Log(level abi.LogLevel, msg string) abi.Status {
 
 // GetLogLevel is proxy_get_log_level.
 func GetLogLevel() (abi.LogLevel, abi.Status) {
-	var l uint32
-	st := proxyGetLogLevel(&l)
-	return abi.LogLevel(l), abi.Status(st)
+	st := proxyGetLogLevel(&out.x)
+	return abi.LogLevel(out.x), abi.Status(st)
 }
 
 // GetCurrentTimeNanoseconds is proxy_get_current_time_nanoseconds.
 func GetCurrentTimeNanoseconds() (uint64, abi.Status) {
-	var t uint64
-	st := proxyGetCurrentTimeNanoseconds(&t)
-	return t, abi.Status(st)
+	st := proxyGetCurrentTimeNanoseconds(&out.u)
+	return out.u, abi.Status(st)
 }
 
 // SetTickPeriodMilliseconds is proxy_set_tick_period_milliseconds.
@@ -52,16 +62,14 @@ func Done() abi.Status { return abi.Status(proxyDone()) }
 
 // GetBufferBytes is proxy_get_buffer_bytes.
 func GetBufferBytes(bt abi.BufferType, start, maxSize uint32) ([]byte, abi.Status) {
-	var p, n uint32
-	st := proxyGetBufferBytes(uint32(bt), start, maxSize, &p, &n)
-	return data(st, p, n)
+	st := proxyGetBufferBytes(uint32(bt), start, maxSize, &out.p, &out.n)
+	return data(st, out.p, out.n)
 }
 
 // GetBufferStatus is proxy_get_buffer_status.
 func GetBufferStatus(bt abi.BufferType) (uint32, uint32, abi.Status) {
-	var size, flags uint32
-	st := proxyGetBufferStatus(uint32(bt), &size, &flags)
-	return size, flags, abi.Status(st)
+	st := proxyGetBufferStatus(uint32(bt), &out.n, &out.x)
+	return out.n, out.x, abi.Status(st)
 }
 
 // SetBufferBytes is proxy_set_buffer_bytes.
@@ -71,16 +79,14 @@ func SetBufferBytes(bt abi.BufferType, start, size uint32, b []byte) abi.Status 
 
 // GetHeaderMapSize is proxy_get_header_map_size.
 func GetHeaderMapSize(mt abi.MapType) (uint32, abi.Status) {
-	var n uint32
-	st := proxyGetHeaderMapSize(uint32(mt), &n)
-	return n, abi.Status(st)
+	st := proxyGetHeaderMapSize(uint32(mt), &out.n)
+	return out.n, abi.Status(st)
 }
 
 // GetHeaderMapPairs is proxy_get_header_map_pairs.
 func GetHeaderMapPairs(mt abi.MapType) ([]byte, abi.Status) {
-	var p, n uint32
-	st := proxyGetHeaderMapPairs(uint32(mt), &p, &n)
-	return data(st, p, n)
+	st := proxyGetHeaderMapPairs(uint32(mt), &out.p, &out.n)
+	return data(st, out.p, out.n)
 }
 
 // SetHeaderMapPairs is proxy_set_header_map_pairs.
@@ -90,9 +96,8 @@ func SetHeaderMapPairs(mt abi.MapType, serialized []byte) abi.Status {
 
 // GetHeaderMapValue is proxy_get_header_map_value.
 func GetHeaderMapValue(mt abi.MapType, key string) ([]byte, abi.Status) {
-	var p, n uint32
-	st := proxyGetHeaderMapValue(uint32(mt), sptr(key), u32(len(key)), &p, &n)
-	return data(st, p, n)
+	st := proxyGetHeaderMapValue(uint32(mt), sptr(key), u32(len(key)), &out.p, &out.n)
+	return data(st, out.p, out.n)
 }
 
 // AddHeaderMapValue is proxy_add_header_map_value.
@@ -124,17 +129,16 @@ func SendLocalResponse(code uint32, details string, body, headers []byte, grpcSt
 
 // HttpCall is proxy_http_call.
 func HttpCall(upstream string, headers, body, trailers []byte, timeoutMs uint32) (uint32, abi.Status) {
-	var id uint32
 	st := proxyHttpCall(sptr(upstream), u32(len(upstream)), ptr(headers), u32(len(headers)),
-		ptr(body), u32(len(body)), ptr(trailers), u32(len(trailers)), timeoutMs, &id)
-	return id, abi.Status(st)
+		ptr(body), u32(len(body)), ptr(trailers), u32(len(trailers)), timeoutMs, &out.x)
+	return out.x, abi.Status(st)
 }
 
 // GetSharedData is proxy_get_shared_data.
 func GetSharedData(key string) ([]byte, uint32, abi.Status) {
-	var p, n, cas uint32
-	st := proxyGetSharedData(sptr(key), u32(len(key)), &p, &n, &cas)
-	b, s := data(st, p, n)
+	st := proxyGetSharedData(sptr(key), u32(len(key)), &out.p, &out.n, &out.x)
+	cas := out.x
+	b, s := data(st, out.p, out.n)
 	return b, cas, s
 }
 
@@ -145,16 +149,14 @@ func SetSharedData(key string, value []byte, cas uint32) abi.Status {
 
 // RegisterSharedQueue is proxy_register_shared_queue.
 func RegisterSharedQueue(name string) (uint32, abi.Status) {
-	var id uint32
-	st := proxyRegisterSharedQueue(sptr(name), u32(len(name)), &id)
-	return id, abi.Status(st)
+	st := proxyRegisterSharedQueue(sptr(name), u32(len(name)), &out.x)
+	return out.x, abi.Status(st)
 }
 
 // ResolveSharedQueue is proxy_resolve_shared_queue.
 func ResolveSharedQueue(vmID, name string) (uint32, abi.Status) {
-	var id uint32
-	st := proxyResolveSharedQueue(sptr(vmID), u32(len(vmID)), sptr(name), u32(len(name)), &id)
-	return id, abi.Status(st)
+	st := proxyResolveSharedQueue(sptr(vmID), u32(len(vmID)), sptr(name), u32(len(name)), &out.x)
+	return out.x, abi.Status(st)
 }
 
 // EnqueueSharedQueue is proxy_enqueue_shared_queue.
@@ -164,16 +166,14 @@ func EnqueueSharedQueue(id uint32, value []byte) abi.Status {
 
 // DequeueSharedQueue is proxy_dequeue_shared_queue.
 func DequeueSharedQueue(id uint32) ([]byte, abi.Status) {
-	var p, n uint32
-	st := proxyDequeueSharedQueue(id, &p, &n)
-	return data(st, p, n)
+	st := proxyDequeueSharedQueue(id, &out.p, &out.n)
+	return data(st, out.p, out.n)
 }
 
 // DefineMetric is proxy_define_metric.
 func DefineMetric(mt abi.MetricType, name string) (uint32, abi.Status) {
-	var id uint32
-	st := proxyDefineMetric(uint32(mt), sptr(name), u32(len(name)), &id)
-	return id, abi.Status(st)
+	st := proxyDefineMetric(uint32(mt), sptr(name), u32(len(name)), &out.x)
+	return out.x, abi.Status(st)
 }
 
 // RecordMetric is proxy_record_metric.
@@ -188,16 +188,14 @@ func IncrementMetric(id uint32, delta int64) abi.Status {
 
 // GetMetric is proxy_get_metric.
 func GetMetric(id uint32) (uint64, abi.Status) {
-	var v uint64
-	st := proxyGetMetric(id, &v)
-	return v, abi.Status(st)
+	st := proxyGetMetric(id, &out.u)
+	return out.u, abi.Status(st)
 }
 
 // GetProperty is proxy_get_property.
 func GetProperty(path []byte) ([]byte, abi.Status) {
-	var p, n uint32
-	st := proxyGetProperty(ptr(path), u32(len(path)), &p, &n)
-	return data(st, p, n)
+	st := proxyGetProperty(ptr(path), u32(len(path)), &out.p, &out.n)
+	return data(st, out.p, out.n)
 }
 
 // SetProperty is proxy_set_property.
@@ -207,7 +205,6 @@ func SetProperty(path, value []byte) abi.Status {
 
 // CallForeignFunction is proxy_call_foreign_function.
 func CallForeignFunction(name string, args []byte) ([]byte, abi.Status) {
-	var p, n uint32
-	st := proxyCallForeignFunction(sptr(name), u32(len(name)), ptr(args), u32(len(args)), &p, &n)
-	return data(st, p, n)
+	st := proxyCallForeignFunction(sptr(name), u32(len(name)), ptr(args), u32(len(args)), &out.p, &out.n)
+	return data(st, out.p, out.n)
 }
