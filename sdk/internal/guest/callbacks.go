@@ -36,7 +36,6 @@ func ProxyOnContextCreate(id, parent uint32) {
 			return
 		}
 		st.plugins[id] = &plugin{ctx: ctx, callouts: map[uint32]callout{}}
-		st.rootOf[id] = id
 		return
 	}
 	p := st.plugins[parent]
@@ -44,13 +43,13 @@ func ProxyOnContextCreate(id, parent uint32) {
 		logf("guest: context %d created under unknown plugin context %d", id, parent)
 		return
 	}
-	st.rootOf[id] = parent
-	if h := p.ctx.NewHttpContext(id); h != nil {
-		st.https[id] = h
-		return
+	c := stream{id: id, root: parent}
+	if c.http = p.ctx.NewHttpContext(id); c.http == nil {
+		c.tcp = p.ctx.NewTcpContext(id)
 	}
-	if t := p.ctx.NewTcpContext(id); t != nil {
-		st.tcps[id] = t
+	if c.http != nil || c.tcp != nil {
+		st.streams[id] = c
+		st.last = c
 		return
 	}
 	logf("guest: plugin context %d made neither an HTTP nor a TCP context for %d", parent, id)
@@ -71,6 +70,9 @@ func ProxyOnConfigure(id, pluginConfigSize uint32) uint32 {
 // always done.
 func ProxyOnDone(id uint32) uint32 {
 	st.active = id
+	if _, ok := st.stream(id); ok {
+		return 1
+	}
 	if p := st.plugins[id]; p != nil {
 		return boolU32(p.ctx.OnPluginDone())
 	}
@@ -81,19 +83,23 @@ func ProxyOnDone(id uint32) uint32 {
 // OnStreamDone run.
 func ProxyOnLog(id uint32) {
 	st.active = id
-	if h := st.https[id]; h != nil {
-		h.OnHttpStreamDone()
-	} else if t := st.tcps[id]; t != nil {
-		t.OnStreamDone()
+	if c, _ := st.stream(id); c.http != nil {
+		c.http.OnHttpStreamDone()
+	} else if c.tcp != nil {
+		c.tcp.OnStreamDone()
 	}
 }
 
 // ProxyOnDelete is proxy_on_delete.
 func ProxyOnDelete(id uint32) {
-	delete(st.https, id)
-	delete(st.tcps, id)
+	if st.last.id == id {
+		st.last = stream{}
+	}
+	if _, ok := st.streams[id]; ok {
+		delete(st.streams, id)
+		return
+	}
 	delete(st.plugins, id)
-	delete(st.rootOf, id)
 }
 
 // ProxyOnTick is proxy_on_tick.
@@ -122,7 +128,7 @@ func ProxyOnQueueReady(id, queueID uint32) {
 // with the dispatching context made effective again, so it may resume or
 // answer that stream.
 func ProxyOnHttpCallResponse(id, callID, numHeaders, bodySize, numTrailers uint32) {
-	p := st.plugins[st.rootOf[id]]
+	p := st.plugins[st.rootOf(id)]
 	c, ok := callout{}, false
 	if p != nil {
 		c, ok = p.callouts[callID]
@@ -148,7 +154,8 @@ func ProxyOnHttpCallResponse(id, callID, numHeaders, bodySize, numTrailers uint3
 }
 
 func httpCtx(id uint32, event string) types.HttpContext {
-	h := st.https[id]
+	c, _ := st.stream(id)
+	h := c.http
 	if h == nil {
 		logf("guest: %s for unknown http context %d", event, id)
 		return nil
@@ -158,7 +165,8 @@ func httpCtx(id uint32, event string) types.HttpContext {
 }
 
 func tcpCtx(id uint32, event string) types.TcpContext {
-	t := st.tcps[id]
+	c, _ := st.stream(id)
+	t := c.tcp
 	if t == nil {
 		logf("guest: %s for unknown tcp context %d", event, id)
 		return nil
