@@ -33,7 +33,8 @@ type plugin struct {
 	types.DefaultPluginContext
 	cfg        config
 	self       peerInfo
-	selfHeader string
+	selfHeader string // what we send our peers
+	selfID     string // workloadID(self)
 	series     map[facts]series
 	peers      peerCache
 	queue      uint32
@@ -74,8 +75,9 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 		// answers node metadata on a stream, not all do on the root context.
 		p.self = selfInfo()
 		p.selfHeader = p.self.encode()
+		p.selfID = workloadID(p.self)
 	}
-	return &stream{p: p}
+	return &stream{p: p, peer: noPeer}
 }
 
 func selfInfo() peerInfo {

@@ -56,22 +56,40 @@ func decodePeer(s string) (peerInfo, error) {
 // maxCachedPeers bounds peerCache; past it the cache starts over.
 const maxCachedPeers = 64
 
+// peer is a decoded peer header with its workload id for records.
+type peer struct {
+	info peerInfo
+	id   string // workloadID(info)
+}
+
+// noPeer stands for a peer that sent no (valid) metadata.
+var noPeer = &peer{id: workloadID(peerInfo{})}
+
 // peerCache remembers decoded peer headers: a sidecar talks to few peers,
 // and each sends the same header every time, so decoding (base64 and JSON,
 // slow inside a Wasm guest) happens once per peer, not once per request.
-type peerCache map[string]peerInfo
+type peerCache map[string]*peer
 
-func (c *peerCache) decode(s string) (peerInfo, error) {
+func (c *peerCache) decode(s string) (*peer, error) {
 	if p, ok := (*c)[s]; ok {
 		return p, nil
 	}
-	p, err := decodePeer(s)
+	info, err := decodePeer(s)
 	if err != nil {
-		return p, err
+		return nil, err
 	}
 	if *c == nil || len(*c) >= maxCachedPeers {
 		*c = peerCache{}
 	}
+	p := &peer{info: info, id: workloadID(info)}
 	(*c)[s] = p
 	return p, nil
+}
+
+// workloadID names a workload in records: workload.namespace.
+func workloadID(p peerInfo) string {
+	if p.Workload == "" {
+		return "unknown"
+	}
+	return p.Workload + "." + orUnknown(p.Namespace)
 }

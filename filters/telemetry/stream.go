@@ -18,7 +18,7 @@ type stream struct {
 	types.DefaultHttpContext
 	p                     *plugin
 	start                 uint64
-	peer                  peerInfo
+	peer                  *peer // noPeer until the peer's metadata arrives
 	method, path, host    string
 	requestID, protocol   string
 	code                  int
@@ -36,6 +36,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	hs, _ := proxywasm.GetHttpRequestHeaders()
 	s.protocol = "http"
+	sawPeer := false
 	for _, h := range hs {
 		switch strings.ToLower(h[0]) {
 		case ":method":
@@ -51,6 +52,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 				s.protocol = "grpc"
 			}
 		case peerHeader:
+			sawPeer = true
 			if s.reporter == "destination" {
 				if pi, err := s.p.peers.decode(h[1]); err == nil {
 					s.peer = pi
@@ -58,10 +60,11 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 			}
 		}
 	}
-	if s.reporter == "destination" {
-		_ = proxywasm.RemoveHttpRequestHeader(peerHeader)
-	} else {
+	switch {
+	case s.reporter != "destination":
 		_ = proxywasm.ReplaceHttpRequestHeader(peerHeader, s.p.selfHeader)
+	case sawPeer:
+		_ = proxywasm.RemoveHttpRequestHeader(peerHeader)
 	}
 	return types.ActionContinue
 }
@@ -125,7 +128,7 @@ func (s *stream) OnHttpStreamDone() {
 	f := facts{
 		Reporter:        s.reporter,
 		Self:            s.p.self,
-		Peer:            s.peer,
+		Peer:            s.peer.info,
 		SourcePrincipal: peerSAN,
 		DestPrincipal:   propString("connection", "uri_san_local_certificate"),
 		DestService:     propString("destination", "service"),
@@ -158,12 +161,12 @@ func (s *stream) OnHttpStreamDone() {
 	if s.p.cfg.ReportCluster == "" {
 		return
 	}
-	src, dst := s.peer, s.p.self
+	src, dst := s.peer.id, s.p.selfID
 	if f.Reporter == "source" {
-		src, dst = s.p.self, s.peer
+		src, dst = s.p.selfID, s.peer.id
 	}
 	s.p.report(&record{
-		TimeNanos: int64(s.start), Reporter: f.Reporter, Source: workloadID(src), Destination: workloadID(dst),
+		TimeNanos: int64(s.start), Reporter: f.Reporter, Source: src, Destination: dst,
 		Service: f.DestService, Principal: f.SourcePrincipal,
 		Method: s.method, Path: s.path, Protocol: s.protocol, Code: s.code, Flags: f.ResponseFlags, Reason: s.reason,
 		DurationMs: durMs, RequestBytes: reqBytes, ResponseBytes: respBytes, RequestID: s.requestID,
@@ -187,13 +190,6 @@ func (s *stream) fromProperties() {
 			s.peer = pi
 		}
 	}
-}
-
-func workloadID(p peerInfo) string {
-	if p.Workload == "" {
-		return "unknown"
-	}
-	return p.Workload + "." + orUnknown(p.Namespace)
 }
 
 func hostOnly(s string) string {

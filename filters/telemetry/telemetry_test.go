@@ -100,7 +100,7 @@ func TestPeerCache(t *testing.T) {
 	var c peerCache
 	h := client.encode()
 	for range 2 {
-		if p, err := c.decode(h); err != nil || p != client {
+		if p, err := c.decode(h); err != nil || p.info != client || p.id != "productpage-v1.bookinfo" {
 			t.Fatalf("%+v %v", p, err)
 		}
 	}
