@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // The sidecar mesh: meshd with its CA; the frontend and another client
@@ -23,83 +25,16 @@ import (
 // mTLS with certificates the sidecars' agents get from meshd's CA; a Rego
 // Policy on web's sidecar; Istio's telemetry filter on every sidecar.
 
-const sidecarMeshConfig = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: default, namespace: wasmesh-system}
-spec:
-  mtls: {mode: STRICT}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: default}
-spec:
-  hosts: [web.mesh]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  workloadSelector:
-    labels: {app: web}
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: frontend, namespace: default}
-spec:
-  workloadSelector:
-    labels: {app: frontend}
-  egress:
-  - port: {number: FRONT_OUT, protocol: HTTP, name: http}
-    captureMode: NONE
-    hosts: ["./*"]
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: other, namespace: default}
-spec:
-  workloadSelector:
-    labels: {app: other}
-  egress:
-  - port: {number: OTHER_OUT, protocol: HTTP, name: http}
-    captureMode: NONE
-    hosts: ["./*"]
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: web, namespace: default}
-spec:
-  workloadSelector:
-    labels: {app: web}
-  egress:
-  - hosts: ["./*"]
-  ingress:
-  - port: {number: WEB_IN, protocol: HTTP, name: http}
-    defaultEndpoint: 127.0.0.1:WEB_APP
-`
+var sidecarMeshConfig = fixture.Docs(fixture.PeerAuthentication("wasmesh-system", "STRICT"), fixture.ServiceEntry("default", "web", "web.mesh", "80", "web"),
+	fixture.ClientSidecar("default", "frontend", "frontend", "FRONT_OUT"), fixture.ClientSidecar("default", "other", "other", "OTHER_OUT"),
+	fixture.ServerSidecar("default", "web", "web", "WEB_IN", "127.0.0.1:WEB_APP"))
 
 // telemetryPlugins run Istio's request metrics on both sides. The reporter
 // is chosen by workload selector, not by match mode: meshd would then push
 // ECDS resources a proxy's listeners do not reference, and go-control-plane's
 // ADS snapshot cache never answers a subscription that is not a superset of
 // the snapshot's resources of that type (see the report to the lead).
-const telemetryPlugins = `apiVersion: extensions.istio.io/v1alpha1
-kind: WasmPlugin
-metadata: {name: stats-server, namespace: wasmesh-system}
-spec:
-  selector:
-    matchLabels: {role: server}
-  url: file://TELEMETRY
-  phase: STATS
-  pluginConfig: {reporter: destination}
----
-apiVersion: extensions.istio.io/v1alpha1
-kind: WasmPlugin
-metadata: {name: stats-client, namespace: wasmesh-system}
-spec:
-  selector:
-    matchLabels: {role: client}
-  url: file://TELEMETRY
-  phase: STATS
-  pluginConfig: {reporter: source}
-`
+var telemetryPlugins = fixture.TelemetryPlugins("file://TELEMETRY")
 
 // apiPolicy lets only the given service account GET /api/*.
 func apiPolicy(sa string) string {

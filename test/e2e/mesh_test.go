@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // mesh is meshd, three sidecars (client, web-v1, web-v2) and three
@@ -27,24 +29,7 @@ type mesh struct {
 	client     *http.Client
 }
 
-const meshConfig = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: default, namespace: wasmesh-system}
-spec:
-  mtls: {mode: DISABLE}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: default}
-spec:
-  hosts: [web.mesh]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  workloadSelector:
-    labels: {app: web}
----
-apiVersion: networking.istio.io/v1
+var meshConfig = fixture.Docs(fixture.PeerAuthentication("wasmesh-system", "DISABLE"), fixture.ServiceEntry("default", "web", "web.mesh", "80", "web")) + "---\n" + `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: web, namespace: default}
 spec:

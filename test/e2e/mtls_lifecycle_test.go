@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // The mTLS lifecycle under load: meshd's CA with short-lived workload
@@ -33,47 +35,8 @@ const (
 	mtlsDistribute  = 5 * time.Second  // agents learn a bundle/revocation within this
 )
 
-const mtlsMeshConfig = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: default, namespace: wasmesh-system}
-spec:
-  mtls: {mode: STRICT}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: default}
-spec:
-  hosts: [web.mesh]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  workloadSelector:
-    labels: {app: web}
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: frontend, namespace: default}
-spec:
-  workloadSelector:
-    labels: {app: frontend}
-  egress:
-  - port: {number: FRONT_OUT, protocol: HTTP, name: http}
-    captureMode: NONE
-    hosts: ["./*"]
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: web, namespace: default}
-spec:
-  workloadSelector:
-    labels: {app: web}
-  egress:
-  - hosts: ["./*"]
-  ingress:
-  - port: {number: WEB_IN, protocol: HTTP, name: http}
-    defaultEndpoint: 127.0.0.1:WEB_APP
----
-# frontend's idle connections to web close after 100ms: the load's pauses
+var mtlsMeshConfig = fixture.Docs(fixture.PeerAuthentication("wasmesh-system", "STRICT"), fixture.ServiceEntry("default", "web", "web.mesh", "80", "web"),
+	fixture.ClientSidecar("default", "frontend", "frontend", "FRONT_OUT"), fixture.ServerSidecar("default", "web", "web", "WEB_IN", "127.0.0.1:WEB_APP")) + "---\n" + `# frontend's idle connections to web close after 100ms: the load's pauses
 # make new mTLS handshakes throughout, with whatever certificates are current.
 apiVersion: networking.istio.io/v1
 kind: DestinationRule

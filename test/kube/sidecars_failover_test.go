@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmesh/wasmesh/control/kube"
+	"github.com/wasmesh/wasmesh/test/fixture"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
 
@@ -162,46 +163,8 @@ func createWorkloadPod(t *testing.T, c *kubetest.Cluster, ns, name, sa string, p
 	return pod
 }
 
-const sidecarsConfig = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: default}
-spec:
-  mtls: {mode: STRICT}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web}
-spec:
-  hosts: [web.mesh]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  workloadSelector:
-    labels: {app: web}
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: client}
-spec:
-  workloadSelector:
-    labels: {app: client}
-  egress:
-  - port: {number: EGRESS, protocol: HTTP, name: http}
-    captureMode: NONE
-    hosts: ["./*"]
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: web}
-spec:
-  workloadSelector:
-    labels: {app: web}
-  egress:
-  - hosts: ["./*"]
-  ingress:
-  - port: {number: WEB_IN, protocol: HTTP, name: http}
-    defaultEndpoint: 127.0.0.1:WEB_APP
-`
+var sidecarsConfig = fixture.Docs(fixture.PeerAuthentication("", "STRICT"), fixture.ServiceEntry("", "web", "web.mesh", "80", "web"),
+	fixture.ClientSidecar("", "client", "client", "EGRESS"), fixture.ServerSidecar("", "web", "web", "WEB_IN", "127.0.0.1:WEB_APP"))
 
 // webVS routes to web and sets a response header with value.
 func webVS(value string) string {

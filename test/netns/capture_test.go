@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 const (
@@ -34,45 +36,8 @@ const (
 // (VIP) backed by the web pod; Istio's telemetry on both sidecars; and a
 // Rego policy on web's sidecar that lets only the client's identity GET
 // /api/*.
-const meshConfig = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: default, namespace: wasmesh-system}
-spec:
-  mtls: {mode: STRICT}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: default}
-spec:
-  hosts: [web.mesh]
-  addresses: [SERVICE_IP]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: APP_PORT, name: http, protocol: HTTP}]
-  workloadSelector:
-    labels: {app: web}
----
-apiVersion: extensions.istio.io/v1alpha1
-kind: WasmPlugin
-metadata: {name: stats-server, namespace: wasmesh-system}
-spec:
-  selector:
-    matchLabels: {role: server}
-  url: file://TELEMETRY
-  phase: STATS
-  pluginConfig: {reporter: destination}
----
-apiVersion: extensions.istio.io/v1alpha1
-kind: WasmPlugin
-metadata: {name: stats-client, namespace: wasmesh-system}
-spec:
-  selector:
-    matchLabels: {role: client}
-  url: file://TELEMETRY
-  phase: STATS
-  pluginConfig: {reporter: source}
----
-apiVersion: policy.wasmesh.io/v1alpha1
+var meshConfig = fixture.Docs(fixture.PeerAuthentication("wasmesh-system", "STRICT"), fixture.ServiceEntry("default", "web", "web.mesh", "APP_PORT", "web", "SERVICE_IP"),
+	fixture.TelemetryPlugins("file://TELEMETRY")) + "---\n" + `apiVersion: policy.wasmesh.io/v1alpha1
 kind: Policy
 metadata: {name: api-guard, namespace: default}
 spec:
