@@ -8,6 +8,8 @@ import (
 	"encoding/pem"
 	"net/url"
 	"testing"
+
+	"github.com/wasmesh/wasmesh/internal/pki"
 )
 
 var web = Identity{Namespace: "default", ServiceAccount: "web"}
@@ -55,13 +57,13 @@ func parseChain(t *testing.T, chain []string) (certs, roots []*x509.Certificate)
 		t.Fatalf("chain has %d entries", len(chain))
 	}
 	for _, p := range chain[:len(chain)-1] {
-		cs, err := parseCerts([]byte(p))
+		cs, err := pki.ParseCertificates([]byte(p))
 		if err != nil || len(cs) != 1 {
 			t.Fatalf("chain entry: %d certs, %v", len(cs), err)
 		}
 		certs = append(certs, cs[0])
 	}
-	roots, err := parseCerts([]byte(chain[len(chain)-1]))
+	roots, err := pki.ParseCertificates([]byte(chain[len(chain)-1]))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/wasmesh/wasmesh/internal/pki"
 )
 
 // Files of a plug-in CA, as Istio's cacerts secret names them.
@@ -42,15 +44,15 @@ func loadPlugin(dir string) (*signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	certs, err := parseCerts(certData)
+	certs, err := pki.ParseCertificates(certData)
 	if err != nil {
 		return nil, fmt.Errorf("ca: plug-in CA %s: %w", pluginCertFile, err)
 	}
-	key, err := parseKey(keyData)
+	key, err := pki.ParseKey(keyData)
 	if err != nil {
 		return nil, fmt.Errorf("ca: plug-in CA %s: %w", pluginKeyFile, err)
 	}
-	roots, err := parseCerts(rootData)
+	roots, err := pki.ParseCertificates(rootData)
 	if err != nil {
 		return nil, fmt.Errorf("ca: plug-in CA %s: %w", pluginRootFile, err)
 	}
@@ -62,7 +64,7 @@ func loadPlugin(dir string) (*signer, error) {
 	case err != nil:
 		return nil, fmt.Errorf("ca: plug-in CA: %w", err)
 	}
-	chain, err := parseCerts(chainData)
+	chain, err := pki.ParseCertificates(chainData)
 	if err != nil {
 		return nil, fmt.Errorf("ca: plug-in CA %s: %w", pluginChainFile, err)
 	}

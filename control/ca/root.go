@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/wasmesh/wasmesh/internal/pki"
 )
 
 // Files of the self-signed root in Config.Dir, and of a staged next root.
@@ -53,11 +55,11 @@ func loadRoot(dir, certName, keyName string) (*signer, error) {
 	if err := errors.Join(certErr, keyErr); err != nil {
 		return nil, fmt.Errorf("ca: reading root: %w", err)
 	}
-	certs, err := parseCerts(certData)
+	certs, err := pki.ParseCertificates(certData)
 	if err != nil {
 		return nil, fmt.Errorf("ca: %s: %w", certPath, err)
 	}
-	key, err := parseKey(keyData)
+	key, err := pki.ParseKey(keyData)
 	if err != nil {
 		return nil, fmt.Errorf("ca: %s: %w", keyPath, err)
 	}

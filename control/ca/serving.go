@@ -10,6 +10,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/wasmesh/wasmesh/internal/pki"
 )
 
 // servingTTL is the lifetime of meshd's own serving certificate; it is
@@ -63,7 +65,7 @@ func (c *CA) ServerTLSConfig(hosts ...string) *tls.Config {
 		cert := &tls.Certificate{PrivateKey: key, Leaf: leaf}
 		// Serve the leaf and intermediates; the last chain entry is the bundle.
 		for _, p := range chain[:len(chain)-1] {
-			certs, err := parseCerts([]byte(p))
+			certs, err := pki.ParseCertificates([]byte(p))
 			if err != nil {
 				return nil, fmt.Errorf("ca: serving chain: %w", err)
 			}

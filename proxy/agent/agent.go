@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wasmesh/wasmesh/internal/pki"
 	"github.com/wasmesh/wasmesh/proxy/agent/spiffe"
 )
 
@@ -147,7 +148,7 @@ func (a *Agent) TrustBundle() []*x509.Certificate {
 // root first). When its signing root is not the one that signed the current
 // certificate, the agent re-issues at once.
 func (a *Agent) SetTrustBundle(rootsPEM []byte) error {
-	roots, err := parseCerts(rootsPEM)
+	roots, err := pki.ParseCertificates(rootsPEM)
 	if err != nil {
 		return fmt.Errorf("agent: trust bundle: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/wasmesh/wasmesh/internal/pki"
 	"github.com/wasmesh/wasmesh/proxy/agent/spiffe"
 )
 
@@ -82,7 +83,7 @@ func (c Config) validate() (*validated, error) {
 		errs = append(errs, errors.New("agent: config: exactly one of token and token file is required"))
 	}
 	if len(c.CARootsPEM) > 0 {
-		if v.caRoots, err = parseCerts(c.CARootsPEM); err != nil {
+		if v.caRoots, err = pki.ParseCertificates(c.CARootsPEM); err != nil {
 			errs = append(errs, fmt.Errorf("agent: config: ca roots: %w", err))
 		}
 	}

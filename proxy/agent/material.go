@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wasmesh/wasmesh/internal/pki"
 	"github.com/wasmesh/wasmesh/proxy/agent/spiffe"
 )
 
@@ -48,13 +49,13 @@ func newMaterial(chain []string, key *ecdsa.PrivateKey, want spiffe.ID, now time
 	}
 	var certs []*x509.Certificate
 	for i, p := range chain[:len(chain)-1] {
-		cs, err := parseCerts([]byte(p))
+		cs, err := pki.ParseCertificates([]byte(p))
 		if err != nil {
 			return nil, fmt.Errorf("agent: chain entry %d: %w", i, err)
 		}
 		certs = append(certs, cs...)
 	}
-	roots, err := parseCerts([]byte(chain[len(chain)-1]))
+	roots, err := pki.ParseCertificates([]byte(chain[len(chain)-1]))
 	if err != nil {
 		return nil, fmt.Errorf("agent: ca roots: %w", err)
 	}
@@ -83,28 +84,4 @@ func newMaterial(chain []string, key *ecdsa.PrivateKey, want spiffe.ID, now time
 	}
 	m.RefreshAt = now.Add(leaf.NotAfter.Sub(now) / 2)
 	return m, nil
-}
-
-// parseCerts decodes every PEM CERTIFICATE of data; there must be one.
-func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no PEM certificate")
-	}
-	return out, nil
 }
