@@ -41,14 +41,23 @@ type InstanceConfig struct {
 // Instance is one instantiated guest. Calls must not overlap (except nested
 // calls made from host functions during a call).
 type Instance struct {
-	Module   api.Module
-	ctx      context.Context
-	cancel   context.CancelFunc
-	rt       *Runtime
-	deadline atomic.Int64 // unix ns; 0 when idle
+	Module api.Module
+	ctx    context.Context
+	// cancel is set when the watchdog stops calls through ctx (wazero's
+	// goroutine per call); nil when it interrupts them itself.
+	cancel context.CancelFunc
+	rt     *Runtime
+	// deadline is the outer call's deadline in unix ns; 0 when idle or
+	// unarmed, stopping while the watchdog stops the call.
+	deadline atomic.Int64
 	timedOut atomic.Bool
 	depth    int
 }
+
+// stopping is the deadline value the watchdog swaps in when it stops the
+// call that set it (so a later call is never stopped for an earlier one's
+// deadline).
+const stopping = -1
 
 // Instantiate creates an instance of c. Start functions are not run; the
 // caller calls _initialize itself with a deadline.
@@ -84,13 +93,42 @@ func (r *Runtime) Instantiate(ctx context.Context, c *Compiled, cfg InstanceConf
 	if err != nil {
 		return nil, fmt.Errorf("runtime: instantiate %s: %w", c.SHA256[:12], err)
 	}
-	// The watchdog stops a call by canceling this context: wazero then
-	// closes the module from the calling goroutine, which is safe while host
-	// functions run (closing it from another goroutine is not).
-	runCtx, cancel := context.WithCancel(callCtx)
-	inst = &Instance{Module: mod, ctx: runCtx, cancel: cancel, rt: r}
+	inst = &Instance{Module: mod, ctx: callCtx, rt: r}
+	if !r.noDeadlines {
+		c.prepare.Do(func() { c.interruptible = r.dropCallWatcher(c, mod) })
+		if !c.interruptible {
+			// wazero's goroutine per call closes the module from the
+			// calling goroutine when the watchdog cancels this context.
+			inst.ctx, inst.cancel = context.WithCancel(callCtx)
+		}
+	}
 	r.wd.add(inst)
 	return inst, nil
+}
+
+// dropCallWatcher reports whether the watchdog can interrupt instances of c
+// itself (interrupt.go), logging why not.
+func (r *Runtime) dropCallWatcher(c *Compiled, mod api.Module) bool {
+	err := r.shimErr
+	if err == nil {
+		err = dropCallWatcher(mod)
+	}
+	if err != nil {
+		r.log.Warn("runtime: callback deadlines use a goroutine per guest call", "sha256", c.SHA256, "err", err)
+		return false
+	}
+	return true
+}
+
+// stop ends the call in progress from the watchdog: the guest fails at its
+// next loop header (or as it returns) with ErrTimeout.
+func (i *Instance) stop() {
+	i.timedOut.Store(true)
+	if i.cancel != nil {
+		i.cancel()
+		return
+	}
+	interrupt(i.Module)
 }
 
 // Call runs fn with params/results in stack (api.Function.CallWithStack).
@@ -103,20 +141,23 @@ func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) 
 	if fn == nil {
 		return fmt.Errorf("%w: function not exported", ErrTrap)
 	}
-	outer := i.depth == 0
-	if outer && timeout > 0 && !i.rt.noDeadlines {
+	if i.timedOut.Load() {
+		return fmt.Errorf("%w: instance stopped by an earlier deadline", ErrTimeout)
+	}
+	armed := i.depth == 0 && timeout > 0 && !i.rt.noDeadlines
+	if armed {
 		i.deadline.Store(time.Now().Add(timeout).UnixNano())
 	}
 	i.depth++
 	err := fn.CallWithStack(i.ctx, stack)
 	i.depth--
-	if outer {
-		i.deadline.Store(0)
+	if armed && i.deadline.Swap(0) == stopping {
+		i.timedOut.Store(true) // the watchdog may not have stored it yet
 	}
 	if err == nil && !i.timedOut.Load() {
 		return nil
 	}
-	if i.timedOut.Load() { // also when the watchdog closed it as the call returned
+	if i.timedOut.Load() { // also when the watchdog stopped it as the call returned
 		return fmt.Errorf("%w (%s): %v", ErrTimeout, timeout, err)
 	}
 	var exit *sys.ExitError
@@ -130,10 +171,16 @@ func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) 
 // functions count).
 func (i *Instance) Depth() int { return i.depth }
 
-// Close closes the instance and frees its memory.
+// Close closes the instance and frees its memory. No call may be in
+// progress.
 func (i *Instance) Close(ctx context.Context) error {
-	i.rt.wd.remove(i)
+	i.rt.wd.remove(i) // the watchdog is done with i once this returns
+	if i.cancel == nil && i.timedOut.Load() {
+		releaseInterrupted(i.Module) // stopped after its last call returned
+	}
 	err := i.Module.Close(ctx)
-	i.cancel()
+	if i.cancel != nil {
+		i.cancel()
+	}
 	return err
 }

@@ -30,10 +30,10 @@ type Config struct {
 	WatchdogInterval time.Duration
 	// NoDeadlines compiles guests without wazero's termination checks, so
 	// a callback's deadline is not enforced: a runaway guest keeps its
-	// goroutine busy forever. It makes every call into the guest several
-	// times cheaper (wazero starts a watcher goroutine per call otherwise),
-	// which is Envoy's own trade-off: its Wasm runtimes have no deadline.
-	// Use it only for modules you trust (e.g. the built-in filters).
+	// goroutine busy forever. What it saves is the check at every loop
+	// header of the guest (a call into the guest costs the same either way:
+	// see interrupt.go), which is Envoy's own trade-off: its Wasm runtimes
+	// have no deadline. Use it only for modules you trust.
 	NoDeadlines bool
 }
 
@@ -50,6 +50,9 @@ type Runtime struct {
 	wd       *watchdog
 	// noDeadlines: guests were compiled without termination checks.
 	noDeadlines bool
+	// shimErr is why the watchdog cannot interrupt guests itself (nil: it
+	// can); instances then pay wazero's goroutine per call.
+	shimErr error
 
 	mu       sync.Mutex
 	compiled map[string]*compileEntry
@@ -67,6 +70,12 @@ type Compiled struct {
 	SHA256 string
 	// Took is how long compilation (or loading from the disk cache) took.
 	Took time.Duration
+
+	// prepare runs once, at the first instantiation, before any call:
+	// interruptible is whether the watchdog interrupts its instances
+	// through the shim (else through their context).
+	prepare       sync.Once
+	interruptible bool
 }
 
 // New creates the runtime. Close releases it.
@@ -86,9 +95,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.CacheDir != "" {
 		dir := cfg.CacheDir
 		if cfg.NoDeadlines {
-			// Code compiled without termination checks must never be
-			// loaded by a runtime that relies on them, and vice versa:
-			// wazero's cache key does not tell them apart.
+			// Code compiled without termination checks is kept apart
+			// from code a runtime relying on them loads (wazero's key
+			// includes the flag too; this keeps it visible on disk).
 			dir = filepath.Join(dir, "no-deadlines")
 		}
 		var err error
@@ -102,7 +111,12 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if interval <= 0 {
 		interval = 5 * time.Millisecond
 	}
+	shimErr := shimVersionOK()
+	if shimErr != nil && !cfg.NoDeadlines {
+		log.Warn("runtime: callback deadlines fall back to a goroutine per guest call", "err", shimErr)
+	}
 	return &Runtime{
+		shimErr:     shimErr,
 		log:         log,
 		rt:          wazero.NewRuntimeWithConfig(ctx, rc),
 		cache:       cache,

@@ -152,25 +152,25 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
-// BenchmarkCallNoTermination is the floor without WithCloseOnContextDone:
-// what the termination guarantee costs per call (compare BenchmarkCall).
+// BenchmarkCallNoTermination is the floor: a runtime built with NoDeadlines
+// (no termination checks compiled in, no deadline). Compare BenchmarkCall.
 func BenchmarkCallNoTermination(b *testing.B) {
-	benchCall(b, false)
-}
-
-// BenchmarkCall is an empty guest call with termination checks enabled, as
-// the host runs it.
-func BenchmarkCall(b *testing.B) {
 	benchCall(b, true)
 }
 
-func benchCall(b *testing.B, termination bool) {
+// BenchmarkCall is an empty guest call with termination checks and a
+// deadline, as the host runs it.
+func BenchmarkCall(b *testing.B) {
+	benchCall(b, false)
+}
+
+func benchCall(b *testing.B, noDeadlines bool) {
 	ctx := context.Background()
-	rt := newRT(b, "")
-	if !termination {
-		rt.rt = newUncheckedRuntime(ctx)
-		b.Cleanup(func() { _ = rt.rt.Close(ctx) })
+	rt, err := New(ctx, Config{NoDeadlines: noDeadlines})
+	if err != nil {
+		b.Fatal(err)
 	}
+	b.Cleanup(func() { _ = rt.Close(ctx) })
 	c, err := rt.Compile(ctx, wat(b, testModule), "")
 	if err != nil {
 		b.Fatal(err)
@@ -181,6 +181,7 @@ func benchCall(b *testing.B, termination bool) {
 	}
 	fn := in.Module.ExportedFunction("add")
 	st := make([]uint64, 2)
+	b.ReportAllocs()
 	for b.Loop() {
 		st[0], st[1] = 1, 2
 		if err := in.Call(fn, time.Second, st); err != nil {

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// watchdog stops instances whose callback overran its deadline (by canceling
-// the instance context, so wazero closes the module in the calling goroutine). One
-// goroutine per runtime scans the live instances; a call only stores its
-// deadline, so the hot path pays no timer.
+// watchdog stops instances whose callback overran its deadline
+// (Instance.stop: the guest fails at its next loop header). One goroutine per
+// runtime scans the live instances; a call only stores its deadline, so the
+// hot path pays no timer and no goroutine.
 type watchdog struct {
 	mu    sync.Mutex
 	insts map[*Instance]struct{}
@@ -39,25 +39,26 @@ func (w *watchdog) run(interval time.Duration) {
 	defer w.wg.Done()
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var expired []*Instance
 	for {
 		select {
 		case <-w.done:
 			return
 		case now := <-t.C:
-			expired = expired[:0]
-			n := now.UnixNano()
-			w.mu.Lock()
-			for i := range w.insts {
-				if d := i.deadline.Load(); d != 0 && n > d {
-					expired = append(expired, i)
-				}
-			}
-			w.mu.Unlock()
-			for _, i := range expired {
-				i.timedOut.Store(true)
-				i.cancel()
-			}
+			w.scan(now.UnixNano())
+		}
+	}
+}
+
+// scan stops the calls whose deadline is before now (unix ns). It stops
+// under mu: once remove returns, no stop of that instance is in progress.
+func (w *watchdog) scan(now int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := range w.insts {
+		// The swap fails if the call ended (or a later one began)
+		// since the load.
+		if d := i.deadline.Load(); d > 0 && now > d && i.deadline.CompareAndSwap(d, stopping) {
+			i.stop()
 		}
 	}
 }
