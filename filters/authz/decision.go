@@ -20,16 +20,23 @@ var errNoDecision = errors.New("authz: evaluator returned no decision")
 // parseDecision decodes the evaluator's answer: a decision object, or a bare
 // boolean for policies that only say allow or deny.
 func parseDecision(b []byte) (decision, error) {
-	var d decision
 	if len(b) == 0 {
-		return d, errNoDecision
+		return decision{}, errNoDecision
 	}
-	switch string(trimJSONSpace(b)) { // the engine's usual answers, without reflection
-	case "true", `{"allow":true}`:
+	// The engine's usual answers, compared without a conversion or
+	// reflection.
+	switch t := trimJSONSpace(b); {
+	case string(t) == "true" || string(t) == `{"allow":true}`:
 		return decision{Allow: true}, nil
-	case "false", `{"allow":false}`:
+	case string(t) == "false" || string(t) == `{"allow":false}`:
 		return decision{}, nil
 	}
+	return parseDecisionJSON(b)
+}
+
+// parseDecisionJSON decodes any other answer with encoding/json.
+func parseDecisionJSON(b []byte) (decision, error) {
+	var d decision
 	var allow bool
 	if json.Unmarshal(b, &allow) == nil {
 		return decision{Allow: allow}, nil
@@ -50,9 +57,10 @@ func parseDecision(b []byte) (decision, error) {
 	return d, nil
 }
 
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
 // trimJSONSpace strips the whitespace JSON allows around a value.
 func trimJSONSpace(b []byte) []byte {
-	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 	for len(b) > 0 && isSpace(b[0]) {
 		b = b[1:]
 	}

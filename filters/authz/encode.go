@@ -9,56 +9,105 @@ import (
 
 // appendArgs appends the foreign function's argument for in: the bytes
 // json.Marshal(evalArgs{...}) produces, written by hand because reflection
-// and map sorting are costly inside the Wasm guest on every request.
-func appendArgs(b []byte, policy, entrypoint string, in *input) []byte {
+// and map sorting are costly inside the Wasm guest on every request, less
+// the fields need says the policy never observes (with everything, none).
+func appendArgs(b []byte, policy, entrypoint string, in *input, need needs) []byte {
 	b = append(b, `{"policy":`...)
 	b = appendString(b, policy)
 	b = append(b, `,"entrypoint":`...)
 	b = appendString(b, entrypoint)
-	b = append(b, `,"input":{"source":{`...)
+	b = append(b, `,"input":{`...)
 	first := true
-	b, first = appendOptString(b, first, "principal", in.Source.Principal)
-	b, first = appendOptString(b, first, "namespace", in.Source.Namespace)
-	b, _ = appendOptString(b, first, "ip", in.Source.IP)
-	b = append(b, `},"destination":{`...)
-	b, first = appendOptString(b, true, "service", in.Destination.Service)
-	if in.Destination.Port != 0 {
-		if !first {
-			b = append(b, ',')
+	if need.source() {
+		b = append(b, `"source":{`...)
+		f := true
+		if need.principal {
+			b, f = appendOptString(b, f, "principal", in.Source.Principal)
 		}
-		b = append(b, `"port":`...)
-		b = strconv.AppendInt(b, int64(in.Destination.Port), 10)
+		if need.namespace {
+			b, f = appendOptString(b, f, "namespace", in.Source.Namespace)
+		}
+		if need.ip {
+			b, _ = appendOptString(b, f, "ip", in.Source.IP)
+		}
+		b = append(b, '}')
+		first = false
 	}
-	r := &in.Request
-	b = append(b, `},"request":{"method":`...)
-	b = appendString(b, r.Method)
-	b = append(b, `,"path":`...)
-	b = appendString(b, r.Path)
-	b = append(b, `,"host":`...)
-	b = appendString(b, r.Host)
-	b = append(b, `,"headers":`...)
-	b = appendStringMap(b, r.Headers)
-	b = append(b, `,"query":`...)
-	b = appendStringMap(b, r.Query)
-	b = append(b, `,"time":`...)
-	b = appendString(b, r.Time)
-	if a := r.Auth; a != nil {
-		b = append(b, `,"auth":{`...)
-		b, first = appendOptString(b, true, "principal", a.Principal)
+	if need.destination() {
+		b = appendKey(b, first, "destination")
+		b = append(b, '{')
+		f := true
+		if need.service {
+			b, f = appendOptString(b, f, "service", in.Destination.Service)
+		}
+		if need.port && in.Destination.Port != 0 {
+			b = appendKey(b, f, "port")
+			b = strconv.AppendInt(b, int64(in.Destination.Port), 10)
+		}
+		b = append(b, '}')
+		first = false
+	}
+	if need.request() {
+		b = appendRequest(appendKey(b, first, "request"), &in.Request, need)
+		first = false
+	}
+	if need.mtls {
+		b = appendKey(b, first, "connection")
+		b = append(b, `{"mtls":`...)
+		b = strconv.AppendBool(b, in.Connection.MTLS)
+		b = append(b, '}')
+	}
+	return append(b, "}}"...)
+}
+
+// appendRequest appends the request object.
+func appendRequest(b []byte, r *reqAttrs, need needs) []byte {
+	b = append(b, '{')
+	first := true
+	for _, f := range [...]struct {
+		need       bool
+		key, value string
+	}{{need.method, "method", r.Method}, {need.path, "path", r.Path}, {need.host, "host", r.Host}} {
+		if f.need {
+			b = appendString(appendKey(b, first, f.key), f.value)
+			first = false
+		}
+	}
+	if need.headers {
+		b = appendStringMap(appendKey(b, first, "headers"), r.Headers)
+		first = false
+	}
+	if need.query {
+		b = appendStringMap(appendKey(b, first, "query"), r.Query)
+		first = false
+	}
+	if need.time {
+		b = appendString(appendKey(b, first, "time"), r.Time)
+		first = false
+	}
+	if a := r.Auth; need.auth && a != nil {
+		b = appendKey(b, first, "auth")
+		b = append(b, '{')
+		f := true
+		b, f = appendOptString(b, f, "principal", a.Principal)
 		if len(a.Claims) > 0 {
 			if c, err := json.Marshal(a.Claims); err == nil { // rare: only behind a verified JWT
-				if !first {
-					b = append(b, ',')
-				}
-				b = append(b, `"claims":`...)
-				b = append(b, c...)
+				b = append(appendKey(b, f, "claims"), c...)
 			}
 		}
 		b = append(b, '}')
 	}
-	b = append(b, `},"connection":{"mtls":`...)
-	b = strconv.AppendBool(b, in.Connection.MTLS)
-	return append(b, "}}}"...)
+	return append(b, '}')
+}
+
+// appendKey appends "key": preceded by a comma unless first.
+func appendKey(b []byte, first bool, key string) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, `":`...)
 }
 
 // appendOptString appends "key":value unless value is empty (omitempty).
@@ -66,13 +115,7 @@ func appendOptString(b []byte, first bool, key, value string) ([]byte, bool) {
 	if value == "" {
 		return b, first
 	}
-	if !first {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, key...)
-	b = append(b, `":`...)
-	return appendString(b, value), false
+	return appendString(appendKey(b, first, key), value), false
 }
 
 // appendStringMap appends m as a JSON object with sorted keys; nil is null.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -35,7 +36,7 @@ func TestAppendArgsMatchesJSON(t *testing.T) {
 		"principal, ns": {Source: source{Principal: "x", Namespace: "y"}},
 	} {
 		want := marshalArgs(t, in)
-		if got := appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in); !bytes.Equal(got, want) {
+		if got := appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in, everything); !bytes.Equal(got, want) {
 			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
 		}
 	}
@@ -56,8 +57,71 @@ func FuzzAppendArgs(f *testing.F) {
 		}
 		in := buildInput(r, nil, everything, func() time.Time { return time.Unix(0, 0) })
 		want := marshalArgs(t, in)
-		if got := appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in); !bytes.Equal(got, want) {
+		if got := appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in, everything); !bytes.Equal(got, want) {
 			t.Fatalf("\n got %s\nwant %s", got, want)
 		}
+		need := needs{principal: true, method: true, path: true, mtls: true}
+		var dec map[string]any
+		if err := json.Unmarshal(appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in, need), &dec); err != nil || !reflect.DeepEqual(dec, pruned(t, in, need)) {
+			t.Fatalf("pruned to %+v: %v, err %v", need, dec, err)
+		}
 	})
+}
+
+// pruned is marshalArgs's encoding less the input fields need leaves out,
+// decoded: what appendArgs must produce for a policy that observes only
+// those.
+func pruned(t testing.TB, in input, need needs) map[string]any {
+	var args map[string]any
+	if err := json.Unmarshal(marshalArgs(t, in), &args); err != nil {
+		t.Fatal(err)
+	}
+	input := args["input"].(map[string]any)
+	for obj, fields := range map[string]map[string]bool{
+		"source":      {"principal": need.principal, "namespace": need.namespace, "ip": need.ip},
+		"destination": {"service": need.service, "port": need.port},
+		"request": {"method": need.method, "path": need.path, "host": need.host, "headers": need.headers,
+			"query": need.query, "time": need.time, "auth": need.auth},
+		"connection": {"mtls": need.mtls},
+	} {
+		m := input[obj].(map[string]any)
+		kept := false
+		for f, keep := range fields {
+			kept = kept || keep
+			if !keep {
+				delete(m, f)
+			}
+		}
+		if !kept {
+			delete(input, obj)
+		}
+	}
+	return args
+}
+
+func TestAppendArgsLeavesOutUnobservedFields(t *testing.T) {
+	in := input{
+		Source:      source{Principal: "spiffe://td/ns/a/sa/b", Namespace: "a", IP: "::1"},
+		Destination: destination{Service: "svc", Port: 9080},
+		Request: reqAttrs{Method: "GET", Path: "/a", Host: "h", Headers: map[string]string{"z": "1"},
+			Query: map[string]string{}, Time: "2026-11-25T12:00:00Z", Auth: &auth{Principal: "alice"}},
+		Connection: connection{MTLS: true},
+	}
+	for _, need := range []needs{
+		{},
+		{principal: true, method: true, path: true}, // frontend-only.rego
+		{namespace: true, port: true},
+		{ip: true, host: true, mtls: true},
+		{service: true, headers: true, query: true, time: true, auth: true},
+		everything,
+	} {
+		got := appendArgs(nil, "p/\"q\"", "wasmesh/authz/allow", &in, need)
+		var dec map[string]any
+		if err := json.Unmarshal(got, &dec); err != nil {
+			t.Fatalf("%+v: %s is not JSON: %v", need, got, err)
+		}
+		if want := pruned(t, in, need); !reflect.DeepEqual(dec, want) {
+			t.Errorf("%+v:\n got %s\nwant %v", need, got, want)
+		}
+	}
 }

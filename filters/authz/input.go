@@ -67,7 +67,11 @@ func buildInput(r request, keep map[string]bool, need needs, now func() time.Tim
 		in.Request.Headers = map[string]string{}
 	}
 	for _, h := range r.Headers() {
-		k := strings.ToLower(h[0])
+		k := h[0]
+		if !need.headers && len(k) != len("host") && (k == "" || k[0] != ':') {
+			continue // the common case: a header the policy cannot see
+		}
+		k = strings.ToLower(k)
 		switch k {
 		case ":method":
 			in.Request.Method = h[1]
@@ -102,10 +106,15 @@ func buildInput(r request, keep map[string]bool, need needs, now func() time.Tim
 		in.Request.Time = now().UTC().Format(time.RFC3339Nano)
 	}
 
-	if need.principal {
+	if need.principal || need.namespace {
 		if b, ok := r.Property("connection", "uri_san_peer_certificate"); ok && len(b) > 0 {
-			in.Source.Principal = string(b)
-			in.Source.Namespace = spiffeNamespace(string(b))
+			id := string(b)
+			if need.principal {
+				in.Source.Principal = id
+			}
+			if need.namespace {
+				in.Source.Namespace = spiffeNamespace(id)
+			}
 		}
 	}
 	if need.ip {
@@ -140,16 +149,20 @@ func buildInput(r request, keep map[string]bool, need needs, now func() time.Tim
 	return in
 }
 
-// spiffeNamespace returns <ns> from spiffe://<td>/ns/<ns>/sa/<sa>.
+// spiffeNamespace returns <ns> from spiffe://<td>/ns/<ns>/sa/<sa>: the
+// segment after the first "ns" segment past the trust domain.
 func spiffeNamespace(id string) string {
 	rest, ok := strings.CutPrefix(id, "spiffe://")
 	if !ok {
 		return ""
 	}
-	parts := strings.Split(rest, "/")
-	for i := 1; i+1 < len(parts); i++ {
-		if parts[i] == "ns" {
-			return parts[i+1]
+	_, rest, ok = strings.Cut(rest, "/") // the trust domain
+	for ok {
+		var seg string
+		seg, rest, ok = strings.Cut(rest, "/")
+		if seg == "ns" && ok {
+			ns, _, _ := strings.Cut(rest, "/")
+			return ns
 		}
 	}
 	return ""

@@ -165,6 +165,33 @@ func FuzzBuildInput(f *testing.F) {
 	})
 }
 
+// splitNamespace is spiffeNamespace by its definition: the segment after the
+// first "ns" segment past the trust domain.
+func splitNamespace(id string) string {
+	rest, ok := strings.CutPrefix(id, "spiffe://")
+	if !ok {
+		return ""
+	}
+	parts := strings.Split(rest, "/")
+	for i := 1; i+1 < len(parts); i++ {
+		if parts[i] == "ns" {
+			return parts[i+1]
+		}
+	}
+	return ""
+}
+
+func FuzzSpiffeNamespace(f *testing.F) {
+	for _, s := range []string{"spiffe://td/ns/a/sa/b", "spiffe://td/ns", "spiffe://td/x/ns/ns/y", "spiffe://ns/ns/", "spiffe:///ns/a", "ns/a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		if got, want := spiffeNamespace(id), splitNamespace(id); got != want {
+			t.Fatalf("spiffeNamespace(%q) = %q, want %q", id, got, want)
+		}
+	})
+}
+
 func FuzzParseDecision(f *testing.F) {
 	f.Add([]byte(`{"allow":false,"status":403,"headers":{"a":"b"}}`))
 	f.Add([]byte(`true`))

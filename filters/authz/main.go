@@ -146,7 +146,7 @@ func (s *stream) reply(status int, body string, headers map[string]string, reaso
 // check asks the evaluator about one request.
 func (p *plugin) check(r request) (decision, error) {
 	in := buildInput(r, p.keep, p.need, now)
-	p.args = appendArgs(p.args[:0], p.cfg.Policy, p.cfg.Entrypoint, &in)
+	p.args = appendArgs(p.args[:0], p.cfg.Policy, p.cfg.Entrypoint, &in, p.need)
 	out, err := proxywasm.CallForeignFunction(p.cfg.Function, p.args)
 	if err != nil {
 		return decision{}, fmt.Errorf("calling %s: %w", p.cfg.Function, err)

@@ -15,11 +15,11 @@ func TestNeedsFor(t *testing.T) {
 		`{}`:                     everything,
 		`{"paths":"bad"}`:        everything,
 		`{"paths":[[]]}`:         everything,
-		`{"paths":[["source"]]}`: {principal: true, ip: true},
-		`{"paths":[["source","principal"],["request","method"],["request","path"]]}`:              {principal: true},
+		`{"paths":[["source"]]}`: {principal: true, namespace: true, ip: true},
+		`{"paths":[["source","principal"],["request","method"],["request","path"]]}`:              {principal: true, method: true, path: true},
 		`{"paths":[["request","headers","x-user"],["connection","mtls"],["destination","port"]]}`: {headers: true, mtls: true, port: true},
-		`{"paths":[["request"]]}`: {headers: true, query: true, time: true, auth: true},
-		`{"paths":[["source","namespace"],["request","auth","claims","sub"],["destination","service"]]}`: {principal: true, auth: true, service: true},
+		`{"paths":[["request"]]}`: {method: true, path: true, host: true, headers: true, query: true, time: true, auth: true},
+		`{"paths":[["source","namespace"],["request","auth","claims","sub"],["destination","service"]]}`: {namespace: true, auth: true, service: true},
 	} {
 		m := &module{Fields: json.RawMessage(fields)}
 		if got := needsFor(m); got != want {
@@ -55,12 +55,18 @@ func TestBuildInputReadsOnlyWhatIsNeeded(t *testing.T) {
 		t.Fatal("the clock was read for a policy that does not use request.time")
 		return time.Time{}
 	}
-	got := buildInput(r, nil, needs{principal: true}, clock)
+	got := buildInput(r, nil, needs{principal: true, method: true, path: true}, clock)
 	want := input{
-		Source:  source{Principal: "spiffe://td/ns/shop/sa/frontend", Namespace: "shop"},
+		Source:  source{Principal: "spiffe://td/ns/shop/sa/frontend"},
 		Request: reqAttrs{Method: "GET", Path: "/api"},
 	}
 	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(read, []string{"connection.uri_san_peer_certificate"}) {
 		t.Errorf("got %+v, read %v", got, read)
+	}
+	read = nil
+	got = buildInput(r, nil, needs{namespace: true}, clock)
+	want.Source = source{Namespace: "shop"}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(read, []string{"connection.uri_san_peer_certificate"}) {
+		t.Errorf("namespace only: got %+v, read %v", got, read)
 	}
 }
