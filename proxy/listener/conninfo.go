@@ -2,6 +2,7 @@ package listener
 
 import (
 	"crypto/tls"
+	"errors"
 	"log"
 	"log/slog"
 	"net"
@@ -36,4 +37,14 @@ func connInfoOf(c net.Conn) *httpx.ConnInfo {
 
 func slogErrorLog(l *slog.Logger) *log.Logger {
 	return slog.NewLogLogger(l.Handler(), slog.LevelDebug)
+}
+
+// CloseWrite half-closes the wrapped connection when it can.
+func (c *infoConn) CloseWrite() error { return halfClose(c.Conn) }
+
+func halfClose(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }

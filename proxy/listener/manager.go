@@ -1,10 +1,12 @@
 package listener
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/wasmesh/wasmesh/proxy/cluster"
 	"github.com/wasmesh/wasmesh/proxy/config"
+	"github.com/wasmesh/wasmesh/proxy/h1"
 	"github.com/wasmesh/wasmesh/proxy/httpx"
 	"github.com/wasmesh/wasmesh/proxy/stats"
 )
@@ -24,6 +27,9 @@ import (
 // HandlerBuilder builds the HTTP handler of a filter chain from the current
 // routes and filters. It is called again by Refresh when those change.
 type HandlerBuilder func(l *config.Listener, fc *config.FilterChain) (http.Handler, error)
+
+// headerTimeout bounds the time from a request's first byte to the end of its head.
+const headerTimeout = 60 * time.Second
 
 // Options configures a Manager.
 type Options struct {
@@ -68,7 +74,8 @@ type chainSet struct {
 type chain struct {
 	cfg     *config.FilterChain
 	handler atomic.Pointer[http.Handler]
-	srv     *http.Server
+	srv     *http.Server // HTTP/2 (ALPN h2, h2c) and the HTTP2-only codec
+	h1      *h1.Server   // HTTP/1.x
 	feed    *feed
 	tls     *tls.Config
 	done    chan struct{}
@@ -251,11 +258,21 @@ func (m *Manager) newChain(cfg *config.Listener, fc *config.FilterChain, addr ne
 		p.SetHTTP2(true)
 		p.SetUnencryptedHTTP2(true)
 	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*c.handler.Load()).ServeHTTP(w, r) })
+	c.h1 = &h1.Server{
+		Handler:           handler,
+		IdleTimeout:       fc.HTTP.StreamIdleTimeout,
+		ReadHeaderTimeout: headerTimeout,
+		ErrorLog:          slogErrorLog(m.o.Log),
+	}
+	if fc.HTTP.Codec != config.CodecHTTP1 {
+		c.h1.HTTP2 = c.handOffH2C
+	}
 	c.srv = &http.Server{
-		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*c.handler.Load()).ServeHTTP(w, r) }),
+		Handler:           handler,
 		Protocols:         p,
 		IdleTimeout:       fc.HTTP.StreamIdleTimeout,
-		ReadHeaderTimeout: 60 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
 		ErrorLog:          slogErrorLog(m.o.Log),
 		ConnContext: func(ctx context.Context, conn net.Conn) context.Context {
 			return httpx.WithConnInfo(ctx, connInfoOf(conn))
@@ -275,10 +292,55 @@ func (c *chain) shutdown(drain time.Duration) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
+	h1done := make(chan struct{})
+	go func() {
+		defer close(h1done)
+		if err := c.h1.Shutdown(ctx); err != nil {
+			_ = c.h1.Close()
+		}
+	}()
 	if err := c.srv.Shutdown(ctx); err != nil {
 		_ = c.srv.Close()
 	}
+	<-h1done
 	<-c.done
+}
+
+// handOffH2C gives a plaintext connection that opened with the HTTP/2
+// preface (and the bytes read from it) to the HTTP/2 server.
+func (c *chain) handOffH2C(ctx context.Context, conn net.Conn, read []byte) {
+	rc := &replayConn{Conn: conn, r: io.MultiReader(bytes.NewReader(read), conn)}
+	if !c.feed.push(&infoConn{Conn: rc, info: httpx.ConnInfoFrom(ctx)}) {
+		conn.Close()
+	}
+}
+
+// serve hands an HTTP connection to the server of its protocol: HTTP/2
+// negotiated by ALPN, or the HTTP2-only codec, go to the HTTP/2 server;
+// everything else to the HTTP/1.x server, which hands over h2c itself.
+func (c *chain) serve(conn net.Conn, tc *tls.Conn, ci *httpx.ConnInfo) {
+	if tc != nil && !istioALPN(ci.TLS.NegotiatedProtocol) {
+		// Istio's mTLS ALPN values are not HTTP protocols (http.Server
+		// closes connections with an unknown negotiated protocol): those
+		// stay wrapped and are served as HTTP/1.1 (or h2c prior knowledge).
+		if ci.TLS.NegotiatedProtocol == "h2" || c.cfg.HTTP.Codec == config.CodecHTTP2 {
+			// http.Server needs the *tls.Conn itself to negotiate h2 by ALPN.
+			registerInfo(tc, ci)
+			if !c.feed.push(tc) {
+				tlsInfos.Delete(tc)
+				tc.Close()
+			}
+			return
+		}
+		conn = tc // the HTTP/1 server sets Request.TLS from it
+	}
+	if c.cfg.HTTP.Codec == config.CodecHTTP2 {
+		if !c.feed.push(conn) {
+			conn.Close()
+		}
+		return
+	}
+	c.h1.ServeConn(httpx.WithConnInfo(context.Background(), ci), conn)
 }
 
 func (l *listener) close(drain time.Duration) {
@@ -363,6 +425,7 @@ func (m *Manager) handleConn(l *listener, conn net.Conn) {
 	}
 	ci := &httpx.ConnInfo{ID: m.connID.Add(1), Local: conn.LocalAddr(), Remote: conn.RemoteAddr(), OriginalDst: origDst,
 		Listener: cfg.Name, Direction: cfg.Direction, ChainName: fc.Name}
+	var tlsConn *tls.Conn
 	if c.tls != nil {
 		tc := tls.Server(conn, c.tls)
 		_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
@@ -375,14 +438,7 @@ func (m *Manager) handleConn(l *listener, conn net.Conn) {
 		st := tc.ConnectionState()
 		ci.TLS = &st
 		conn = &infoConn{Conn: tc, info: ci}
-		if fc.HTTP != nil && !istioALPN(st.NegotiatedProtocol) {
-			// http.Server needs the *tls.Conn itself to negotiate h2 by ALPN.
-			// Istio's mTLS ALPN values are not HTTP protocols (http.Server
-			// closes connections with an unknown negotiated protocol): those
-			// stay wrapped and are served as HTTP/1.1 (or h2c prior knowledge).
-			registerInfo(tc, ci)
-			conn = tc
-		}
+		tlsConn = tc
 	} else {
 		conn = &infoConn{Conn: conn, info: ci}
 	}
@@ -390,12 +446,7 @@ func (m *Manager) handleConn(l *listener, conn net.Conn) {
 		m.tcpProxy(cfg, fc.TCP, conn, ci)
 		return
 	}
-	if !c.feed.push(conn) {
-		if tc, ok := conn.(*tls.Conn); ok {
-			tlsInfos.Delete(tc)
-		}
-		conn.Close()
-	}
+	c.serve(conn, tlsConn, ci)
 }
 
 // istioALPN reports whether p is one of the ALPN values Istio's sidecars

@@ -61,3 +61,6 @@ func peekHello(conn net.Conn, timeout time.Duration) (net.Conn, helloInfo, error
 	}}).Handshake()
 	return &replayConn{Conn: conn, r: io.MultiReader(bytes.NewReader(rec.buf.Bytes()), conn)}, info, nil
 }
+
+// CloseWrite half-closes the wrapped connection when it can.
+func (c *replayConn) CloseWrite() error { return halfClose(c.Conn) }

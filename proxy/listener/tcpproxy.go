@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -73,12 +74,7 @@ func (m *Manager) tcpProxy(l *config.Listener, t *config.TCPProxy, conn net.Conn
 }
 
 func closeWrite(c net.Conn) {
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-		return
-	}
-	if ic, ok := c.(*infoConn); ok {
-		closeWrite(ic.Conn)
+	if halfClose(c) != errors.ErrUnsupported {
 		return
 	}
 	_ = c.Close()
