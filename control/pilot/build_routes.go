@@ -10,8 +10,8 @@ import (
 // sidecar (gateway "") or of a gateway ("ns/name").
 func (b *builder) httpRoutes(vs *api.VirtualService, vsNS string, port uint32, gateway string) []RouteIR {
 	var out []RouteIR
-	for i := range vs.HTTP {
-		h := &vs.HTTP[i]
+	for i, rule := range b.httpRules(vs, vsNS) {
+		h, destNS := rule.h, rule.ns
 		name := h.Name
 		if name == "" {
 			name = "route-" + strconv.Itoa(i)
@@ -25,7 +25,7 @@ func (b *builder) httpRoutes(vs *api.VirtualService, vsNS string, port uint32, g
 			if w == 0 {
 				continue
 			}
-			r.Clusters = append(r.Clusters, WeightedCluster{Cluster: b.destination(d.Destination, vsNS, port), Weight: w, Headers: d.Headers})
+			r.Clusters = append(r.Clusters, WeightedCluster{Cluster: b.destination(d.Destination, destNS, port), Weight: w, Headers: d.Headers})
 		}
 		if h.Mirror != nil {
 			pct := 100.0
@@ -34,23 +34,20 @@ func (b *builder) httpRoutes(vs *api.VirtualService, vsNS string, port uint32, g
 			} else if h.MirrorPercent != nil {
 				pct = float64(*h.MirrorPercent)
 			}
-			r.Mirrors = append(r.Mirrors, MirrorIR{Cluster: b.destination(*h.Mirror, vsNS, port), Percent: pct})
+			r.Mirrors = append(r.Mirrors, MirrorIR{Cluster: b.destination(*h.Mirror, destNS, port), Percent: pct})
 		}
 		for _, m := range h.Mirrors {
 			pct := 100.0
 			if m.Percentage != nil {
 				pct = m.Percentage.Value
 			}
-			r.Mirrors = append(r.Mirrors, MirrorIR{Cluster: b.destination(m.Destination, vsNS, port), Percent: pct})
+			r.Mirrors = append(r.Mirrors, MirrorIR{Cluster: b.destination(m.Destination, destNS, port), Percent: pct})
 		}
 		if len(r.Clusters) == 0 && h.Redirect == nil && h.DirectResponse == nil {
-			if h.Delegate != nil {
-				b.warn("VirtualService %s route %q: delegate is not supported", vsNS, name)
-			}
 			continue
 		}
 		if len(h.Route) > 0 {
-			r.Hash = b.consistentHash(h.Route[0].Destination, vsNS, port)
+			r.Hash = b.consistentHash(h.Route[0].Destination, destNS, port)
 		}
 		if len(h.Match) == 0 {
 			out = append(out, r)
