@@ -12,11 +12,21 @@ import (
 // and map sorting are costly inside the Wasm guest on every request, less
 // the fields need says the policy never observes (with everything, none).
 func appendArgs(b []byte, policy, entrypoint string, in *input, need needs) []byte {
+	return appendInput(appendArgsPrefix(b, policy, entrypoint), in, need)
+}
+
+// appendArgsPrefix appends the argument up to the input's first field: the
+// same for every request of a plugin, so the filter encodes it once.
+func appendArgsPrefix(b []byte, policy, entrypoint string) []byte {
 	b = append(b, `{"policy":`...)
 	b = appendString(b, policy)
 	b = append(b, `,"entrypoint":`...)
 	b = appendString(b, entrypoint)
-	b = append(b, `,"input":{`...)
+	return append(b, `,"input":{`...)
+}
+
+// appendInput appends the input's fields and closes the argument.
+func appendInput(b []byte, in *input, need needs) []byte {
 	first := true
 	if need.source() {
 		b = append(b, `"source":{`...)
@@ -143,6 +153,16 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plain marks the bytes appendString copies as they are: printable ASCII
+// but for the quote, the backslash and the HTML characters encoding/json
+// escapes.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string escaped as encoding/json escapes
 // it: control characters, <, > and &, U+2028 and U+2029, and invalid UTF-8
 // replaced by U+FFFD.
@@ -151,11 +171,11 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if plain[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

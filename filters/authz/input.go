@@ -12,9 +12,24 @@ import (
 // request is what the input builder reads from the stream. The filter
 // implements it with the host's headers and properties; tests with maps.
 type request interface {
+	// Headers returns every header.
 	Headers() [][2]string
+	// Header returns the first value of header name.
+	Header(name string) (string, bool)
 	Property(path ...string) ([]byte, bool)
 }
+
+// The property paths the builder reads, allocated once: a variadic call
+// through an interface would allocate its path on every request.
+var (
+	principalPath = []string{"connection", "uri_san_peer_certificate"}
+	addressPath   = []string{"source", "address"}
+	mtlsPath      = []string{"connection", "mtls"}
+	portPath      = []string{"destination", "port"}
+	servicePath   = []string{"destination", "service"}
+	authPath      = []string{"request", "auth", "principal"}
+	claimsPath    = []string{"request", "auth", "claims"}
+)
 
 // input is the Mixer attribute set handed to the policy as `input`.
 type input struct {
@@ -65,29 +80,9 @@ func buildInput(r request, keep map[string]bool, need needs, now func() time.Tim
 	var in input
 	if need.headers {
 		in.Request.Headers = map[string]string{}
-	}
-	for _, h := range r.Headers() {
-		k := h[0]
-		if !need.headers && len(k) != len("host") && (k == "" || k[0] != ':') {
-			continue // the common case: a header the policy cannot see
-		}
-		k = strings.ToLower(k)
-		switch k {
-		case ":method":
-			in.Request.Method = h[1]
-		case ":path":
-			in.Request.Path = h[1]
-		case ":authority", "host":
-			in.Request.Host = h[1]
-		}
-		if !need.headers || strings.HasPrefix(k, ":") || (keep == nil && sensitive[k]) || (keep != nil && !keep[k]) {
-			continue
-		}
-		if prev, ok := in.Request.Headers[k]; ok {
-			in.Request.Headers[k] = prev + "," + h[1]
-		} else {
-			in.Request.Headers[k] = h[1]
-		}
+		readHeaders(&in.Request, r.Headers(), keep)
+	} else {
+		readPseudoHeaders(&in.Request, r, need)
 	}
 	if need.query {
 		in.Request.Query = map[string]string{}
@@ -107,7 +102,7 @@ func buildInput(r request, keep map[string]bool, need needs, now func() time.Tim
 	}
 
 	if need.principal || need.namespace {
-		if b, ok := r.Property("connection", "uri_san_peer_certificate"); ok && len(b) > 0 {
+		if b, ok := r.Property(principalPath...); ok && len(b) > 0 {
 			id := string(b)
 			if need.principal {
 				in.Source.Principal = id
@@ -118,35 +113,80 @@ func buildInput(r request, keep map[string]bool, need needs, now func() time.Tim
 		}
 	}
 	if need.ip {
-		if b, ok := r.Property("source", "address"); ok {
+		if b, ok := r.Property(addressPath...); ok {
 			in.Source.IP = hostOnly(string(b))
 		}
 	}
 	if need.mtls {
-		if b, ok := r.Property("connection", "mtls"); ok && len(b) == 1 {
+		if b, ok := r.Property(mtlsPath...); ok && len(b) == 1 {
 			in.Connection.MTLS = b[0] == 1
 		}
 	}
 	if need.port {
-		if b, ok := r.Property("destination", "port"); ok {
+		if b, ok := r.Property(portPath...); ok {
 			in.Destination.Port = decodePort(b)
 		}
 	}
 	if need.service {
 		in.Destination.Service = hostOnly(in.Request.Host)
-		if b, ok := r.Property("destination", "service"); ok && len(b) > 0 {
+		if b, ok := r.Property(servicePath...); ok && len(b) > 0 {
 			in.Destination.Service = string(b)
 		}
 	}
 	if need.auth {
-		if b, ok := r.Property("request", "auth", "principal"); ok && len(b) > 0 {
+		if b, ok := r.Property(authPath...); ok && len(b) > 0 {
 			in.Request.Auth = &auth{Principal: string(b)}
-			if c, ok := r.Property("request", "auth", "claims"); ok {
+			if c, ok := r.Property(claimsPath...); ok {
 				in.Request.Auth.Claims = decodeClaims(c)
 			}
 		}
 	}
 	return in
+}
+
+// readHeaders fills the request's method, path and host, and its headers
+// but for the pseudo-headers, the sensitive ones (keep nil) and those keep
+// does not list; repeated headers are joined with commas.
+func readHeaders(req *reqAttrs, hs [][2]string, keep map[string]bool) {
+	for _, h := range hs {
+		k := strings.ToLower(h[0])
+		switch k {
+		case ":method":
+			req.Method = h[1]
+		case ":path":
+			req.Path = h[1]
+		case ":authority", "host":
+			req.Host = h[1]
+		}
+		if strings.HasPrefix(k, ":") || (keep == nil && sensitive[k]) || (keep != nil && !keep[k]) {
+			continue
+		}
+		if prev, ok := req.Headers[k]; ok {
+			req.Headers[k] = prev + "," + h[1]
+		} else {
+			req.Headers[k] = h[1]
+		}
+	}
+}
+
+// readPseudoHeaders reads only the request's method, path and host that the
+// policy needs, one header each (the path also for the query, the host also
+// for the destination service): cheaper in the guest than the whole header
+// map, which allocates with every header the request has. The host is
+// :authority, or the host header without one.
+func readPseudoHeaders(req *reqAttrs, r request, need needs) {
+	if need.method {
+		req.Method, _ = r.Header(":method")
+	}
+	if need.path || need.query {
+		req.Path, _ = r.Header(":path")
+	}
+	if need.host || need.service {
+		var ok bool
+		if req.Host, ok = r.Header(":authority"); !ok {
+			req.Host, _ = r.Header("host")
+		}
+	}
 }
 
 // spiffeNamespace returns <ns> from spiffe://<td>/ns/<ns>/sa/<sa>: the

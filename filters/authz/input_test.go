@@ -15,6 +15,14 @@ type fakeRequest struct {
 }
 
 func (f fakeRequest) Headers() [][2]string { return f.headers }
+func (f fakeRequest) Header(name string) (string, bool) {
+	for _, h := range f.headers {
+		if strings.EqualFold(h[0], name) {
+			return h[1], true
+		}
+	}
+	return "", false
+}
 func (f fakeRequest) Property(path ...string) ([]byte, bool) {
 	b, ok := f.props[strings.Join(path, ".")]
 	return b, ok

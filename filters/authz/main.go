@@ -29,8 +29,10 @@ type plugin struct {
 	cfg                     config
 	allowed, denied, failed proxywasm.MetricCounter
 	// args is the foreign function's argument, reused across requests: a
-	// VM runs one callback at a time.
-	args []byte
+	// VM runs one callback at a time. Its first prefix bytes, which name
+	// the policy and the entrypoint, are written once.
+	args   []byte
+	prefix int
 	// keep is the set of headers the configuration lists (nil: all but
 	// the sensitive ones); need, the attributes the policy references.
 	keep map[string]bool
@@ -48,6 +50,8 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 		return types.OnPluginStartStatusFailed
 	}
 	p.need = needsFor(p.cfg.Module)
+	p.args = appendArgsPrefix(nil, p.cfg.Policy, p.cfg.Entrypoint)
+	p.prefix = len(p.args)
 	if len(p.cfg.Headers) > 0 {
 		p.keep = make(map[string]bool, len(p.cfg.Headers))
 		for _, h := range p.cfg.Headers {
@@ -146,7 +150,7 @@ func (s *stream) reply(status int, body string, headers map[string]string, reaso
 // check asks the evaluator about one request.
 func (p *plugin) check(r request) (decision, error) {
 	in := buildInput(r, p.keep, p.need, now)
-	p.args = appendArgs(p.args[:0], p.cfg.Policy, p.cfg.Entrypoint, &in, p.need)
+	p.args = appendInput(p.args[:p.prefix], &in, p.need)
 	out, err := proxywasm.CallForeignFunction(p.cfg.Function, p.args)
 	if err != nil {
 		return decision{}, fmt.Errorf("calling %s: %w", p.cfg.Function, err)
@@ -177,6 +181,11 @@ func (hostRequest) Headers() [][2]string {
 		proxywasm.LogWarnf("authz: reading request headers: %v", err)
 	}
 	return hs
+}
+
+func (hostRequest) Header(name string) (string, bool) {
+	v, err := proxywasm.GetHttpRequestHeader(name)
+	return v, err == nil
 }
 
 func (hostRequest) Property(path ...string) ([]byte, bool) {

@@ -65,8 +65,30 @@ func TestBuildInputReadsOnlyWhatIsNeeded(t *testing.T) {
 	}
 	read = nil
 	got = buildInput(r, nil, needs{namespace: true}, clock)
-	want.Source = source{Namespace: "shop"}
+	want = input{Source: source{Namespace: "shop"}}
 	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(read, []string{"connection.uri_san_peer_certificate"}) {
 		t.Errorf("namespace only: got %+v, read %v", got, read)
+	}
+}
+
+func TestPseudoHeadersAloneMatchTheHeaderMap(t *testing.T) {
+	only := needs{method: true, path: true, host: true, query: true}
+	for _, hs := range [][][2]string{
+		{{":method", "GET"}, {":path", "/a?b=c"}, {":authority", "a.shop:80"}, {"x-a", "1"}},
+		{{":path", "/"}, {"host", "h1"}},
+		{{"user-agent", "curl"}, {":method", "POST"}},
+		nil,
+	} {
+		r := fakeRequest{headers: hs}
+		never := func() time.Time { return time.Time{} }
+		got, all := buildInput(r, nil, only, never).Request, buildInput(r, nil, everything, never).Request
+		if got.Method != all.Method || got.Path != all.Path || got.Host != all.Host || !reflect.DeepEqual(got.Query, all.Query) || got.Headers != nil {
+			t.Errorf("%q: pseudo-headers alone %+v, from the map %+v", hs, got, all)
+		}
+	}
+	// With both, :authority is the host.
+	r := fakeRequest{headers: [][2]string{{":authority", "a"}, {"host", "b"}}}
+	if got := buildInput(r, nil, needs{service: true}, nil); got.Request.Host != "a" || got.Destination.Service != "a" {
+		t.Errorf("host %q, service %q; want a", got.Request.Host, got.Destination.Service)
 	}
 }
