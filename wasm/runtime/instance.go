@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"sync/atomic"
@@ -47,17 +48,34 @@ type Instance struct {
 	// goroutine per call); nil when it interrupts them itself.
 	cancel context.CancelFunc
 	rt     *Runtime
-	// deadline is the outer call's deadline in unix ns; 0 when idle or
-	// unarmed, stopping while the watchdog stops the call.
-	deadline atomic.Int64
+	// call is the outer call in progress as the watchdog sees it
+	// (callStamp); 0 when idle or unarmed, stopping while the watchdog
+	// stops it.
+	call     atomic.Int64
+	seq      uint32 // numbers the outer calls (calling goroutine only)
 	timedOut atomic.Bool
 	depth    int
+	// The watchdog's view, under its mu: the call it saw and when.
+	seen   int64
+	seenAt int64
 }
 
-// stopping is the deadline value the watchdog swaps in when it stops the
-// call that set it (so a later call is never stopped for an earlier one's
-// deadline).
+// stopping is the call value the watchdog swaps in when it stops the call
+// (so a later call is never stopped for an earlier one's deadline).
 const stopping = -1
+
+// callStamp identifies one outer call for the watchdog: a sequence number
+// in the high half (so consecutive calls differ), the timeout in
+// milliseconds (rounded up, at least 1) in the low half. It is positive.
+func callStamp(seq uint32, timeout time.Duration) int64 {
+	ms := min((timeout+time.Millisecond-1)/time.Millisecond, math.MaxUint32)
+	return int64(seq&math.MaxInt32)<<32 | max(int64(ms), 1)
+}
+
+// stampTimeout is the timeout a callStamp carries, in ns.
+func stampTimeout(stamp int64) int64 {
+	return int64(uint32(stamp)) * int64(time.Millisecond)
+}
 
 // Instantiate creates an instance of c. Start functions are not run; the
 // caller calls _initialize itself with a deadline.
@@ -133,8 +151,10 @@ func (i *Instance) stop() {
 
 // Call runs fn with params/results in stack (api.Function.CallWithStack).
 // The outermost call gets a deadline of timeout (0, or a runtime built with
-// NoDeadlines: none); nested calls made
-// by host functions during it share the outer deadline. A failed call
+// NoDeadlines: none), enforced within two watchdog intervals after it;
+// nested calls made by host functions during it share the outer deadline.
+// Arming it reads no clock: the watchdog times the call from when it first
+// sees it. A failed call
 // returns an error wrapping ErrTimeout or ErrTrap; the instance is then
 // unusable.
 func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) error {
@@ -146,12 +166,13 @@ func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) 
 	}
 	armed := i.depth == 0 && timeout > 0 && !i.rt.noDeadlines
 	if armed {
-		i.deadline.Store(time.Now().Add(timeout).UnixNano())
+		i.seq++
+		i.call.Store(callStamp(i.seq, timeout))
 	}
 	i.depth++
 	err := fn.CallWithStack(i.ctx, stack)
 	i.depth--
-	if armed && i.deadline.Swap(0) == stopping {
+	if armed && i.call.Swap(0) == stopping {
 		i.timedOut.Store(true) // the watchdog may not have stored it yet
 	}
 	if err == nil && !i.timedOut.Load() {

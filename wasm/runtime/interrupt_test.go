@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,17 +247,48 @@ func TestCallNoGoroutine(t *testing.T) {
 	}
 }
 
-// TestWatchdogIgnoresIdle: the watchdog's scan leaves idle instances and
-// calls within their deadline alone.
-func TestWatchdogIgnoresIdle(t *testing.T) {
+// TestWatchdogScan: the watchdog leaves idle instances and calls within
+// their timeout alone, times a call from the scan that first sees it, and
+// stops it once its timeout has passed since.
+func TestWatchdogScan(t *testing.T) {
 	rt, c := newHookRT(t, false)
-	idle, busy := newHookInstance(t, rt, c), newHookInstance(t, rt, c)
-	busy.deadline.Store(time.Now().Add(time.Hour).UnixNano())
-	rt.wd.scan(time.Now().Add(time.Minute).UnixNano())
-	if idle.timedOut.Load() || busy.timedOut.Load() || idle.Module.IsClosed() || busy.Module.IsClosed() {
-		t.Fatal("watchdog stopped an idle instance or a call in time")
+	rt.wd.stop() // scans are driven by hand below
+	rt.wd = &watchdog{insts: map[*Instance]struct{}{}, done: make(chan struct{})}
+	idle, long, short := newHookInstance(t, rt, c), newHookInstance(t, rt, c), newHookInstance(t, rt, c)
+	long.call.Store(callStamp(1, time.Hour))
+	short.call.Store(callStamp(1, 10*time.Millisecond))
+	ms := int64(time.Millisecond)
+	for _, now := range []int64{1000 * ms, 1005 * ms, 1010 * ms} { // first seen at 1000 ms
+		rt.wd.scan(now)
 	}
-	busy.deadline.Store(0)
+	for _, in := range []*hookInstance{idle, long, short} {
+		if in.timedOut.Load() || in.Module.IsClosed() {
+			t.Fatal("watchdog stopped an idle instance or a call in time")
+		}
+	}
+	rt.wd.scan(1011 * ms)
+	if !short.timedOut.Load() || !short.Module.IsClosed() || short.call.Load() != stopping {
+		t.Fatal("call not stopped after its timeout")
+	}
+	if long.timedOut.Load() || idle.timedOut.Load() {
+		t.Fatal("watchdog stopped other instances")
+	}
+	long.call.Store(0)
+}
+
+func TestCallStamp(t *testing.T) {
+	for _, tc := range []struct {
+		timeout time.Duration
+		want    int64
+	}{{time.Nanosecond, 1}, {time.Millisecond, 1}, {1500 * time.Microsecond, 2}, {time.Second, 1000}, {2000 * time.Hour, math.MaxUint32}} {
+		s := callStamp(7, tc.timeout)
+		if s <= 0 || stampTimeout(s) != tc.want*int64(time.Millisecond) || s == callStamp(8, tc.timeout) {
+			t.Errorf("callStamp(7, %v) = %#x", tc.timeout, s)
+		}
+	}
+	if callStamp(math.MaxUint32, time.Second) <= 0 {
+		t.Error("stamp not positive")
+	}
 }
 
 // TestDeadlinesConcurrent: instances on several goroutines, some overrunning

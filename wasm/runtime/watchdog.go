@@ -7,9 +7,12 @@ import (
 
 // watchdog stops instances whose callback overran its deadline
 // (Instance.stop: the guest fails at its next loop header). One goroutine per
-// runtime scans the live instances; a call only stores its deadline, so the
-// hot path pays no timer and no goroutine.
+// runtime scans the live instances. The hot path pays no timer, no goroutine
+// and no clock read: a call only stores a stamp (callStamp), and the
+// watchdog times the call from the scan at which it first sees that stamp. A call is stopped after its timeout plus
+// at most two intervals (later if the watchdog is starved, never earlier).
 type watchdog struct {
+	start time.Time
 	mu    sync.Mutex
 	insts map[*Instance]struct{}
 	done  chan struct{}
@@ -17,7 +20,7 @@ type watchdog struct {
 }
 
 func newWatchdog(interval time.Duration) *watchdog {
-	w := &watchdog{insts: map[*Instance]struct{}{}, done: make(chan struct{})}
+	w := &watchdog{start: time.Now(), insts: map[*Instance]struct{}{}, done: make(chan struct{})}
 	w.wg.Add(1)
 	go w.run(interval)
 	return w
@@ -44,20 +47,27 @@ func (w *watchdog) run(interval time.Duration) {
 		case <-w.done:
 			return
 		case now := <-t.C:
-			w.scan(now.UnixNano())
+			w.scan(now.Sub(w.start).Nanoseconds())
 		}
 	}
 }
 
-// scan stops the calls whose deadline is before now (unix ns). It stops
-// under mu: once remove returns, no stop of that instance is in progress.
+// scan stops the calls that have run longer than their timeout; now is
+// monotonic (ns since start). It stops under mu: once remove returns, no
+// stop of that instance is in progress.
 func (w *watchdog) scan(now int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i := range w.insts {
-		// The swap fails if the call ended (or a later one began)
-		// since the load.
-		if d := i.deadline.Load(); d > 0 && now > d && i.deadline.CompareAndSwap(d, stopping) {
+		c := i.call.Load()
+		switch {
+		case c <= 0:
+		case c != i.seen:
+			// A call the watchdog has not seen: it started since
+			// the last scan.
+			i.seen, i.seenAt = c, now
+		case now-i.seenAt > stampTimeout(c) && i.call.CompareAndSwap(c, stopping):
+			// The swap fails if the call ended since the load.
 			i.stop()
 		}
 	}
