@@ -68,9 +68,7 @@ func (b *builder) egressListener(e api.IstioEgressListener, mode api.OutboundMod
 		b.addRoutes(rt)
 		l.Chains = []ChainIR{{Name: l.Name, HTTP: &HTTPChain{StatPrefix: "outbound_" + l.Name, RouteName: rt.Name, Filters: b.httpFilters(api.WorkloadModeClient, port, nil)}}}
 	} else {
-		c := ChainIR{Name: l.Name}
-		c.TCPCluster, c.TCPWeighted = b.tcpRoute(services, port, mode, true)
-		l.Chains = []ChainIR{c}
+		l.Chains = b.tcpChains(services, port, 0, l.Name, mode, true)
 	}
 	b.ir.Listeners = append(b.ir.Listeners, l)
 }
@@ -121,9 +119,7 @@ func (b *builder) virtualOutbound(services []*registry.Service, mode api.Outboun
 				RouteName: rt.Name, Filters: b.httpFilters(api.WorkloadModeClient, p, nil)}})
 			continue
 		}
-		c := ChainIR{Name: name, DestPort: p}
-		c.TCPCluster, c.TCPWeighted = b.tcpRoute(services, p, mode, false)
-		l.Chains = append(l.Chains, c)
+		l.Chains = append(l.Chains, b.tcpChains(services, p, p, name, mode, false)...)
 	}
 	target := BlackHoleCluster
 	if mode == api.AllowAny {
@@ -253,27 +249,35 @@ func (b *builder) tcpRoute(services []*registry.Service, port uint32, mode api.O
 			if !tcpMatches(tr.Match, sp.Number, b.node) {
 				continue
 			}
-			var out []WeightedCluster
-			for _, d := range tr.Route {
-				w := uint32(max(d.Weight, 0))
-				if len(tr.Route) == 1 {
-					w = 100
-				}
-				if w > 0 {
-					out = append(out, WeightedCluster{Cluster: b.destination(d.Destination, vsNS, sp.Number), Weight: w})
-				}
+			if c, w, ok := b.l4Targets(tr.Route, vsNS, sp.Number); ok {
+				return c, w
 			}
-			switch len(out) {
-			case 0:
-				continue
-			case 1:
-				return out[0].Cluster, nil
-			}
-			return "", out
 		}
 		return target, nil
 	}
 	return target, nil
+}
+
+// l4Targets resolves the destinations of a tcp or tls route: one cluster,
+// or weighted clusters when several; false when none has weight.
+func (b *builder) l4Targets(route []api.RouteDestination, vsNS string, port uint32) (string, []WeightedCluster, bool) {
+	var out []WeightedCluster
+	for _, d := range route {
+		w := uint32(max(d.Weight, 0))
+		if len(route) == 1 {
+			w = 100
+		}
+		if w > 0 {
+			out = append(out, WeightedCluster{Cluster: b.destination(d.Destination, vsNS, port), Weight: w})
+		}
+	}
+	switch len(out) {
+	case 0:
+		return "", nil, false
+	case 1:
+		return out[0].Cluster, nil, true
+	}
+	return "", out, true
 }
 
 func tcpMatches(ms []api.L4MatchAttributes, port uint32, n Node) bool {
