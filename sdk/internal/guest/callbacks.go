@@ -48,8 +48,7 @@ func ProxyOnContextCreate(id, parent uint32) {
 		c.tcp = p.ctx.NewTcpContext(id)
 	}
 	if c.http != nil || c.tcp != nil {
-		st.streams[id] = c
-		st.last = c
+		st.addStream(c)
 		return
 	}
 	logf("guest: plugin context %d made neither an HTTP nor a TCP context for %d", parent, id)
@@ -92,14 +91,9 @@ func ProxyOnLog(id uint32) {
 
 // ProxyOnDelete is proxy_on_delete.
 func ProxyOnDelete(id uint32) {
-	if st.last.id == id {
-		st.last = stream{}
+	if !st.removeStream(id) {
+		delete(st.plugins, id)
 	}
-	if _, ok := st.streams[id]; ok {
-		delete(st.streams, id)
-		return
-	}
-	delete(st.plugins, id)
 }
 
 // ProxyOnTick is proxy_on_tick.

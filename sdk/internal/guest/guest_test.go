@@ -4,6 +4,7 @@ package guest_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -107,4 +108,70 @@ func FuzzCallbacks(f *testing.F) {
 			}
 		}
 	})
+}
+
+// seen records, per stream, the context id its callbacks ran with.
+type seen struct {
+	types.DefaultHttpContext
+	id  uint32
+	log *[]string
+}
+
+func (s *seen) OnHttpRequestHeaders(int, bool) types.Action {
+	*s.log = append(*s.log, fmt.Sprintf("headers %d", s.id))
+	return types.ActionContinue
+}
+
+func (s *seen) OnHttpStreamDone() { *s.log = append(*s.log, fmt.Sprintf("done %d", s.id)) }
+
+type seenPlugin struct {
+	types.DefaultPluginContext
+	log *[]string
+}
+
+func (p *seenPlugin) NewHttpContext(id uint32) types.HttpContext { return &seen{id: id, log: p.log} }
+
+type seenVM struct {
+	types.DefaultVMContext
+	log *[]string
+}
+
+func (v *seenVM) NewPluginContext(uint32) types.PluginContext { return &seenPlugin{log: v.log} }
+
+// TestManyStreams keeps more streams open than the state has slots, and
+// recreates an id: every callback reaches its own stream.
+func TestManyStreams(t *testing.T) {
+	var log []string
+	h, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().WithVMContext(&seenVM{log: &log}))
+	defer reset()
+	if h.StartVM() != types.OnVMStartStatusOK || h.StartPlugin() != types.OnPluginStartStatusOK {
+		t.Fatal("plugin did not start")
+	}
+	var ids []uint32
+	for range 40 {
+		ids = append(ids, h.InitializeHttpContext())
+	}
+	var want []string
+	for i := len(ids) - 1; i >= 0; i -= 2 { // odd ones first, newest first
+		h.CallOnRequestHeaders(ids[i], nil, true)
+		h.CompleteHttpContext(ids[i])
+		want = append(want, fmt.Sprintf("headers %d", ids[i]), fmt.Sprintf("done %d", ids[i]))
+	}
+	for i := 0; i < len(ids); i += 2 {
+		h.CallOnRequestHeaders(ids[i], nil, true)
+		want = append(want, fmt.Sprintf("headers %d", ids[i]))
+	}
+	guest.ProxyOnContextCreate(ids[0], proxytest.PluginContextID) // the same id again replaces it
+	guest.ProxyOnLog(ids[0])
+	want = append(want, fmt.Sprintf("done %d", ids[0]))
+	guest.ProxyOnDelete(ids[0])
+	if a := guest.ProxyOnRequestHeaders(ids[0], 0, 1); a != uint32(types.ActionContinue) {
+		t.Errorf("deleted stream: action %d", a)
+	}
+	if strings.Join(log, "\n") != strings.Join(want, "\n") {
+		t.Errorf("callbacks:\n%s\nwant\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+	if errs := strings.Join(h.GetErrorLogs(), "\n"); !strings.Contains(errs, fmt.Sprintf("unknown http context %d", ids[0])) || strings.Count(errs, "\n") != 0 {
+		t.Errorf("error logs: %s", errs)
+	}
 }

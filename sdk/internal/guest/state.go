@@ -28,33 +28,84 @@ type stream struct {
 	tcp      types.TcpContext
 }
 
+// slots is how many streams the state keeps in its array before it uses
+// the map: a stream lives for one request, and an instance serves few at a
+// time, so most never touch the map, whose inserts and deletes cost more
+// than a scan inside the guest.
+const slots = 16
+
 type state struct {
 	vm      types.VMContext
 	plugins map[uint32]*plugin
-	streams map[uint32]stream
-	// last caches the stream of the latest lookup: a stream's callbacks
-	// (headers, body, done, log, delete) come in a row, so most lookups
-	// skip the map. Its id is 0 when empty; the host never uses id 0.
-	last   stream
-	active uint32 // the context whose callback is running
+	// A stream is in slot (id != 0 there) or, when every slot is taken,
+	// in overflow. The host never uses context id 0.
+	slot     [slots]stream
+	overflow map[uint32]stream
+	last     int    // the slot of the latest lookup: a stream's callbacks come in a row
+	active   uint32 // the context whose callback is running
 }
 
 var st = newState()
 
 func newState() *state {
-	return &state{plugins: map[uint32]*plugin{}, streams: map[uint32]stream{}}
+	return &state{plugins: map[uint32]*plugin{}, overflow: map[uint32]stream{}}
 }
 
 // stream returns the stream context id.
 func (s *state) stream(id uint32) (stream, bool) {
-	if id != 0 && s.last.id == id {
-		return s.last, true
+	if id == 0 {
+		return stream{}, false
 	}
-	c, ok := s.streams[id]
-	if ok {
-		s.last = c
+	if s.slot[s.last].id == id {
+		return s.slot[s.last], true
 	}
+	for i := range s.slot {
+		if s.slot[i].id == id {
+			s.last = i
+			return s.slot[i], true
+		}
+	}
+	if len(s.overflow) == 0 {
+		return stream{}, false
+	}
+	c, ok := s.overflow[id]
 	return c, ok
+}
+
+// addStream remembers stream c, replacing a stream of the same id.
+func (s *state) addStream(c stream) {
+	free := -1
+	for i := range s.slot {
+		switch s.slot[i].id {
+		case c.id:
+			s.slot[i], s.last = c, i
+			return
+		case 0:
+			if free < 0 {
+				free = i
+			}
+		}
+	}
+	if _, ok := s.overflow[c.id]; free < 0 || ok {
+		s.overflow[c.id] = c
+		return
+	}
+	s.slot[free], s.last = c, free
+}
+
+// removeStream forgets stream id, reporting whether it was one.
+func (s *state) removeStream(id uint32) bool {
+	for i := range s.slot {
+		if s.slot[i].id == id && id != 0 {
+			s.slot[i] = stream{}
+			return true
+		}
+	}
+	if _, ok := s.overflow[id]; ok {
+		delete(s.overflow, id)
+		return true
+	}
+	return false
 }
 
 // rootOf returns the plugin context of context id (itself for a plugin
