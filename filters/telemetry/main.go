@@ -23,7 +23,7 @@ func init() { proxywasm.SetVMContext(&vm{}) }
 type vm struct{ types.DefaultVMContext }
 
 func (*vm) NewPluginContext(uint32) types.PluginContext {
-	return &plugin{series: map[facts]series{}}
+	return &plugin{series: map[seriesKey]*series{}}
 }
 
 // plugin is one instance's root context. Everything per request that can be
@@ -35,7 +35,7 @@ type plugin struct {
 	self       peerInfo
 	selfHeader string // what we send our peers
 	selfID     string // workloadID(self)
-	series     map[facts]series
+	series     map[seriesKey]*series
 	peers      peerCache
 	queue      uint32
 	pending    batch

@@ -22,10 +22,10 @@ const queueName = "wasmesh.telemetry.reports"
 // sent. Batches still in an instance when the host discards it are lost,
 // as are batches the queue refuses (counted as dropped records).
 
-// report adds one record to this instance's batch, queueing the batch when
-// full.
-func (p *plugin) report(r *record) {
-	if p.pending.add(r) {
+// report adds one record, whose fixed fields are encoded in head, to this
+// instance's batch, queueing the batch when full.
+func (p *plugin) report(r *record, head []byte) {
+	if p.pending.add(r, head) {
 		p.enqueuePending()
 	}
 }

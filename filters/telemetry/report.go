@@ -30,13 +30,26 @@ type record struct {
 
 // appendJSON appends r as a JSON object.
 func (r *record) appendJSON(b []byte) []byte {
+	return r.appendRest(r.appendHead(r.appendTime(b)))
+}
+
+// A record is encoded in three parts: the time, the head (the fields fixed
+// per label set, which the series cache keeps encoded) and the rest.
+
+func (r *record) appendTime(b []byte) []byte {
 	b = append(b, `{"time":`...)
-	b = strconv.AppendInt(b, r.TimeNanos, 10)
+	return strconv.AppendInt(b, r.TimeNanos, 10)
+}
+
+func (r *record) appendHead(b []byte) []byte {
 	b = appendField(b, "reporter", r.Reporter, false)
 	b = appendField(b, "source", r.Source, false)
 	b = appendField(b, "destination", r.Destination, false)
 	b = appendField(b, "service", r.Service, true)
-	b = appendField(b, "principal", r.Principal, true)
+	return appendField(b, "principal", r.Principal, true)
+}
+
+func (r *record) appendRest(b []byte) []byte {
 	b = appendField(b, "method", r.Method, true)
 	b = appendField(b, "path", r.Path, true)
 	b = appendField(b, "protocol", r.Protocol, true)
@@ -137,14 +150,15 @@ type batch struct {
 	buf []byte
 }
 
-// add appends one record and says whether the batch is full.
-func (b *batch) add(r *record) bool {
+// add appends one record and says whether the batch is full. head is
+// r.appendHead(nil), or what it was for a record with the same head fields.
+func (b *batch) add(r *record, head []byte) bool {
 	if b.n == 0 {
 		b.buf = append(b.buf[:0], '[')
 	} else {
 		b.buf = append(b.buf, ',')
 	}
-	b.buf = r.appendJSON(b.buf)
+	b.buf = r.appendRest(append(r.appendTime(b.buf), head...))
 	b.n++
 	return b.n >= b.max
 }

@@ -2,27 +2,55 @@ package main
 
 import "github.com/wasmesh/wasmesh/sdk/proxywasm"
 
-// maxSeries bounds the handle cache: label values come partly from peers,
+// maxSeries bounds the series cache: label values come partly from peers,
 // so a flood of distinct values must not grow the guest's memory without
 // end. Past it the cache starts over; the host keeps the metrics, and
 // defining a name again finds the same metric.
 const maxSeries = 4096
 
-// series are the four metric handles of one label set.
+// seriesKey is everything a request's labels and its record's fixed fields
+// depend on besides our own metadata (fixed per plugin). The peer is
+// interned by peerCache, so it is compared by pointer: a hit hashes a few
+// short strings and builds nothing.
+type seriesKey struct {
+	peer                           *peer
+	reporter                       string
+	peerSAN, localSAN, destService string
+	protocol, grpcStatus, flags    string
+	code                           int
+	mutualTLS                      bool
+}
+
+// facts are the key's label inputs with our own metadata.
+func (k *seriesKey) facts(self peerInfo) facts {
+	f := facts{
+		Reporter: k.reporter, Self: self, Peer: k.peer.info,
+		SourcePrincipal: k.peerSAN, DestPrincipal: k.localSAN, DestService: k.destService,
+		Protocol: k.protocol, ResponseCode: k.code, GRPCStatus: k.grpcStatus, ResponseFlags: k.flags, MutualTLS: k.mutualTLS,
+	}
+	if f.Reporter == "source" {
+		// On the client side the local certificate is ours: the source.
+		f.SourcePrincipal, f.DestPrincipal = f.DestPrincipal, f.SourcePrincipal
+	}
+	return f
+}
+
+// series are the four metric handles of one label set, and the fixed part
+// of its records, encoded once.
 type series struct {
 	requests                              proxywasm.MetricCounter
 	duration, requestBytes, responseBytes proxywasm.MetricHistogram
+	recordHead                            []byte // record.appendHead; nil until a record needs it
 }
 
-// seriesFor returns the handles for f's labels. facts is comparable and
-// holds exactly what labels() renders, so a hit costs one map lookup and
-// builds no name; only a new label set renders its four names.
-func (p *plugin) seriesFor(f *facts) series {
-	if m, ok := p.series[*f]; ok {
+// seriesFor returns the series of k; only a new label set renders its four
+// metric names.
+func (p *plugin) seriesFor(k *seriesKey) *series {
+	if m, ok := p.series[*k]; ok {
 		return m
 	}
-	values := labels(*f)
-	m := series{
+	values := labels(k.facts(p.self))
+	m := &series{
 		requests:      proxywasm.DefineCounterMetric(metricName(metricRequests, values)),
 		duration:      proxywasm.DefineHistogramMetric(metricName(metricDuration, values)),
 		requestBytes:  proxywasm.DefineHistogramMetric(metricName(metricRequestBytes, values)),
@@ -31,6 +59,6 @@ func (p *plugin) seriesFor(f *facts) series {
 	if len(p.series) >= maxSeries {
 		clear(p.series)
 	}
-	p.series[*f] = m
+	p.series[*k] = m
 	return m
 }

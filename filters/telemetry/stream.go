@@ -124,35 +124,31 @@ func (s *stream) OnHttpStreamDone() {
 	if !s.sawResponse || s.code == 0 {
 		s.code = int(propInt("response", "code"))
 	}
-	peerSAN := propString("connection", "uri_san_peer_certificate")
-	f := facts{
-		Reporter:        s.reporter,
-		Self:            s.p.self,
-		Peer:            s.peer.info,
-		SourcePrincipal: peerSAN,
-		DestPrincipal:   propString("connection", "uri_san_local_certificate"),
-		DestService:     propString("destination", "service"),
-		Protocol:        s.protocol,
-		ResponseCode:    s.code,
-		GRPCStatus:      s.grpcStatus,
-		ResponseFlags:   propString("response", "flags"),
+	k := seriesKey{
+		peer:        s.peer,
+		reporter:    s.reporter,
+		peerSAN:     propString("connection", "uri_san_peer_certificate"),
+		localSAN:    propString("connection", "uri_san_local_certificate"),
+		destService: propString("destination", "service"),
+		protocol:    s.protocol,
+		code:        s.code,
+		grpcStatus:  s.grpcStatus,
+		flags:       propString("response", "flags"),
 	}
-	if f.DestService == "" {
-		f.DestService = hostOnly(s.host)
+	if k.destService == "" {
+		k.destService = hostOnly(s.host)
 	}
 	switch {
-	case f.Reporter == "source":
-		// On the client side the local certificate is ours: the source.
-		f.SourcePrincipal, f.DestPrincipal = f.DestPrincipal, f.SourcePrincipal
+	case k.reporter == "source":
 		// The TLS mode is not a label here (the client cannot see the
 		// server's), so it is not read.
-	case peerSAN != "":
-		f.MutualTLS = true // the peer presented a certificate: mutual TLS
+	case k.peerSAN != "":
+		k.mutualTLS = true // the peer presented a certificate: mutual TLS
 	default:
-		f.MutualTLS = propBool("connection", "mtls")
+		k.mutualTLS = propBool("connection", "mtls")
 	}
 	reqBytes, respBytes := propInt("request", "total_size"), propInt("response", "total_size")
-	m := s.p.seriesFor(&f)
+	m := s.p.seriesFor(&k)
 	m.requests.Increment(1)
 	m.duration.Record(uint64(durMs))
 	m.requestBytes.Record(uint64(reqBytes))
@@ -161,16 +157,18 @@ func (s *stream) OnHttpStreamDone() {
 	if s.p.cfg.ReportCluster == "" {
 		return
 	}
-	src, dst := s.peer.id, s.p.selfID
-	if f.Reporter == "source" {
-		src, dst = s.p.selfID, s.peer.id
-	}
-	s.p.report(&record{
-		TimeNanos: int64(s.start), Reporter: f.Reporter, Source: src, Destination: dst,
-		Service: f.DestService, Principal: f.SourcePrincipal,
-		Method: s.method, Path: s.path, Protocol: s.protocol, Code: s.code, Flags: f.ResponseFlags, Reason: s.reason,
+	r := record{
+		TimeNanos: int64(s.start), Method: s.method, Path: s.path, Protocol: s.protocol, Code: s.code, Flags: k.flags, Reason: s.reason,
 		DurationMs: durMs, RequestBytes: reqBytes, ResponseBytes: respBytes, RequestID: s.requestID,
-	})
+	}
+	if m.recordHead == nil {
+		r.Reporter, r.Source, r.Destination, r.Service, r.Principal = k.reporter, s.peer.id, s.p.selfID, k.destService, k.peerSAN
+		if k.reporter == "source" {
+			r.Source, r.Destination, r.Principal = s.p.selfID, s.peer.id, k.localSAN
+		}
+		m.recordHead = r.appendHead(nil)
+	}
+	s.p.report(&r, m.recordHead)
 }
 
 // fromProperties fills what the header callbacks would have seen.

@@ -64,15 +64,17 @@ func TestBatch(t *testing.T) {
 		t.Fatal("empty batch not nil")
 	}
 	for round := range 2 { // the second round reuses the buffer
-		if b.add(&record{Code: 200}) {
+		r := record{Code: 200, Reporter: "source"}
+		if b.add(&r, r.appendHead(nil)) {
 			t.Fatal("full after 1 of 2")
 		}
-		if !b.add(&record{Code: 404 + round, Path: "/a\"b"}) {
+		r = record{Code: 404 + round, Path: "/a\"b", Reporter: "source"}
+		if !b.add(&r, r.appendHead(nil)) {
 			t.Fatal("not full after 2 of 2")
 		}
 		body, n := b.take()
 		var recs []record
-		if err := json.Unmarshal(body, &recs); err != nil || n != 2 || len(recs) != 2 || recs[1].Code != 404+round || recs[1].Path != "/a\"b" {
+		if err := json.Unmarshal(body, &recs); err != nil || n != 2 || len(recs) != 2 || recs[1].Code != 404+round || recs[1].Path != "/a\"b" || recs[0].Reporter != "source" {
 			t.Fatalf("round %d: %s: %v %v", round, body, recs, err)
 		}
 		if body, _ := b.take(); body != nil {
