@@ -95,7 +95,7 @@ func TestReportsBatched(t *testing.T) {
 		if err := json.Unmarshal(calls[0].Body, &recs); err != nil || len(recs) != 3 {
 			t.Fatalf("report body %s: %v", calls[0].Body, err)
 		}
-		if recs[2].Code != 503 || recs[2].Reason != "overloaded" || recs[0].Reason != "" || recs[0].Source != "productpage-v1.bookinfo" || recs[0].Destination != "reviews-v2.bookinfo" {
+		if recs[0].TimeNanos <= 0 || recs[2].Code != 503 || recs[2].Reason != "overloaded" || recs[0].Reason != "" || recs[0].Source != "productpage-v1.bookinfo" || recs[0].Destination != "reviews-v2.bookinfo" {
 			t.Errorf("records %+v", recs)
 		}
 		h.CallOnHttpCallResponse(calls[0].CalloutID, [][2]string{{":status", "204"}}, nil, nil)

@@ -71,29 +71,27 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 
 func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
 	s.sawResponse = true
-	hs, _ := proxywasm.GetHttpResponseHeaders()
-	sawPeer := false
-	for _, h := range hs {
-		switch strings.ToLower(h[0]) {
-		case ":status":
-			s.code, _ = strconv.Atoi(h[1])
-		case "grpc-status":
-			s.grpcStatus = h[1]
-		case reasonHeader:
-			s.reason = h[1]
-		case peerHeader:
-			sawPeer = true
-			if s.reporter == "source" {
-				if pi, err := s.p.peers.decode(h[1]); err == nil {
-					s.peer = pi
-				}
-			}
+	// Each header the stream needs, one host call each: cheaper than the
+	// whole map, which real responses fill with headers of no interest.
+	if v, err := proxywasm.GetHttpResponseHeader(":status"); err == nil {
+		s.code, _ = strconv.Atoi(v)
+	}
+	if s.protocol == "grpc" {
+		if v, err := proxywasm.GetHttpResponseHeader("grpc-status"); err == nil {
+			s.grpcStatus = v
 		}
 	}
-	switch {
-	case s.reporter != "source":
+	if s.p.cfg.ReportCluster != "" { // the reason is for records only
+		if v, err := proxywasm.GetHttpResponseHeader(reasonHeader); err == nil {
+			s.reason = v
+		}
+	}
+	if s.reporter != "source" {
 		_ = proxywasm.ReplaceHttpResponseHeader(peerHeader, s.p.selfHeader)
-	case sawPeer:
+	} else if v, err := proxywasm.GetHttpResponseHeader(peerHeader); err == nil {
+		if pi, err := s.p.peers.decode(v); err == nil {
+			s.peer = pi
+		}
 		_ = proxywasm.RemoveHttpResponseHeader(peerHeader)
 	}
 	return types.ActionContinue
