@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -58,6 +59,15 @@ func parse(args []string, stderr io.Writer) (server.Config, string, error) {
 	fs.StringVar(&c.ModuleBaseURL, "module-base-url", "", "URL proxies fetch modules from (default: http://<monitor-address>/modules/)")
 	fs.BoolVar(&c.LocalModules, "local-modules", false, "proxies on this host read modules from the store directory instead of fetching them")
 	fs.StringVar(&c.CredentialsDir, "credentials-dir", "", "gateway credentials (credentialName): <dir>/<name>/{tls.crt,tls.key,ca.crt} (default: <data-dir>/credentials)")
+	fs.Func("insecure-registries", "comma-separated OCI registries (host or host:port) WasmPlugin images may be pulled from over plain http (loopback registries always may)", func(v string) error {
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				c.InsecureRegistries = append(c.InsecureRegistries, h)
+			}
+		}
+		return nil
+	})
+	fs.DurationVar(&c.ImagePullInterval, "image-pull-interval", 0, "how often WasmPlugin images with imagePullPolicy Always (or the tag latest) are pulled again (default 5m)")
 	fs.StringVar(&c.AuthzFilter, "authz-filter", "", "authz filter module (bin/filters/authz.wasm) enforcing Policy configs")
 	fs.StringVar(&c.Mesh.TrustDomain, "trust-domain", "cluster.local", "SPIFFE trust domain")
 	fs.StringVar(&c.Mesh.RootNamespace, "root-namespace", "wasmesh-system", "namespace of mesh-wide policies")

@@ -67,3 +67,13 @@ current-context: x
 		}
 	}
 }
+
+func TestParseInsecureRegistries(t *testing.T) {
+	c, _, err := parse([]string{"--config-dir", "d", "--insecure-registries", "reg.internal:5000, mirror.local,", "--insecure-registries", "third", "--image-pull-interval", "1m"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.InsecureRegistries, "|") != "reg.internal:5000|mirror.local|third" || c.ImagePullInterval != time.Minute {
+		t.Errorf("insecure registries %q, pull interval %v", c.InsecureRegistries, c.ImagePullInterval)
+	}
+}

@@ -49,6 +49,14 @@ type Config struct {
 	// subdirectory per name with tls.crt, tls.key and optionally ca.crt;
 	// default DataDir/credentials. Read at every push.
 	CredentialsDir string
+	// InsecureRegistries are OCI registries ("host" or "host:port") that
+	// WasmPlugin images may be pulled from over plain http; registries on
+	// loopback always may.
+	InsecureRegistries []string
+	// ImagePullInterval is how often images with imagePullPolicy Always
+	// (or an unspecified policy on the tag latest) are pulled again
+	// (default 5m).
+	ImagePullInterval time.Duration
 	// AuthzFilter is the authz filter module (filters/authz built for
 	// wasip1) that enforces Policy configs; without it Policies are
 	// compiled but not enforced.
@@ -107,6 +115,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxDebounce <= 0 {
 		c.MaxDebounce = time.Second
+	}
+	if c.ImagePullInterval <= 0 {
+		c.ImagePullInterval = 5 * time.Minute
 	}
 	if c.GracePeriod <= 0 {
 		c.GracePeriod = 10 * time.Second

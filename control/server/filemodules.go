@@ -15,10 +15,12 @@ import (
 // the module store, so that proxies fetch them from meshd by digest, and
 // recognises plugins whose sha256 the store already holds (uploaded with
 // POST /modules). Files are read again only when their size or
-// modification time changes.
+// modification time changes. WasmPlugins naming OCI images are answered
+// by oci, which pulls in the background (nil: not resolved).
 type fileModules struct {
 	store *modules.Store
 	log   *slog.Logger
+	oci   *ociModules
 	mu    sync.Mutex
 	seen  map[string]fileStamp
 }
@@ -39,6 +41,10 @@ func (f *fileModules) resolve(cfgs []api.Config) map[string]string {
 	out := map[string]string{}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.oci != nil {
+		f.oci.begin()
+		defer f.oci.end()
+	}
 	for _, c := range cfgs {
 		wp, ok := c.Spec.(*api.WasmPlugin)
 		if !ok {
@@ -46,6 +52,14 @@ func (f *fileModules) resolve(cfgs []api.Config) map[string]string {
 		}
 		if sum, err := modules.ParseDigest(wp.SHA256); err == nil && f.store.Has(sum) {
 			out[wp.URL] = sum // uploaded to meshd (meshctl filter push): served from the store
+			continue
+		}
+		if isOCI(wp.URL) {
+			if f.oci != nil {
+				if sum, ok := f.oci.lookup(c.Key().String(), wp); ok {
+					out[wp.URL] = sum
+				}
+			}
 			continue
 		}
 		u, err := url.Parse(wp.URL)
