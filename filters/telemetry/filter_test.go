@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -204,6 +205,40 @@ func TestCountsStreamsAnsweredEarlier(t *testing.T) {
 			Protocol: "http", ResponseCode: 403, MutualTLS: true}))
 		if n, err := h.GetCounterMetric(name); err != nil || n != 1 {
 			t.Errorf("denied request not counted: %d %v", n, err)
+		}
+	})
+}
+
+// TestSeriesCacheBound: more label sets than the series cache holds (one
+// per calling workload here) are all counted, and a label set seen again
+// after the cache started over still counts on its first metric.
+func TestSeriesCacheBound(t *testing.T) {
+	f := dual.Filter{Package: ".", VMContext: &vm{}, PluginConfiguration: []byte(`{"reporter":"destination"}`), Properties: node("reviews-v2", "reviews", "v2")}
+	dual.Run(t, f, func(t *testing.T, h proxytest.HostEmulator) {
+		if h.StartVM() != types.OnVMStartStatusOK || h.StartPlugin() != types.OnPluginStartStatusOK {
+			t.Fatalf("plugin did not start: %q", h.GetCriticalLogs())
+		}
+		caller := func(i int) peerInfo {
+			return peerInfo{Workload: "client-" + strconv.Itoa(i), Namespace: "bookinfo"}
+		}
+		serve := func(p peerInfo) {
+			id := h.InitializeHttpContext()
+			h.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "reviews:9080"}, {peerHeader, p.encode()}}, true)
+			h.CallOnResponseHeaders(id, [][2]string{{":status", "200"}}, true)
+			h.CompleteHttpContext(id)
+		}
+		for i := range maxSeries + 2 {
+			serve(caller(i))
+		}
+		serve(caller(0))
+		self := peerInfo{Workload: "reviews-v2", Namespace: "bookinfo", App: "reviews", Version: "v2", Service: "reviews", Revision: "v2"}
+		for i, want := range map[int]uint64{0: 2, 1: 1, maxSeries + 1: 1} {
+			name := metricName(metricRequests, labels(facts{Reporter: "destination", Self: self, Peer: caller(i),
+				SourcePrincipal: "spiffe://cluster.local/ns/bookinfo/sa/productpage", DestService: "reviews.bookinfo.svc.cluster.local",
+				Protocol: "http", ResponseCode: 200, MutualTLS: true}))
+			if n, err := h.GetCounterMetric(name); err != nil || n != want {
+				t.Errorf("caller %d counted %d (%v), want %d", i, n, err, want)
+			}
 		}
 	})
 }

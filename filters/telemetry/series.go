@@ -6,7 +6,7 @@ import "github.com/wasmesh/wasmesh/sdk/proxywasm"
 // so a flood of distinct values must not grow the guest's memory without
 // end. Past it the cache starts over; the host keeps the metrics, and
 // defining a name again finds the same metric.
-const maxSeries = 4096
+const maxSeries = 1024
 
 // seriesKey is everything a request's labels and its record's fixed fields
 // depend on besides our own metadata (fixed per plugin). The peer is
