@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/wasmesh/wasmesh/control/report"
 	"github.com/wasmesh/wasmesh/sdk/proxytest"
 	"github.com/wasmesh/wasmesh/test/conformance/dual"
 )
@@ -98,6 +99,12 @@ func TestReportsBatched(t *testing.T) {
 		}
 		if recs[0].TimeNanos <= 0 || recs[2].Code != 503 || recs[2].Reason != "overloaded" || recs[0].Reason != "" || recs[0].Source != "productpage-v1.bookinfo" || recs[0].Destination != "reviews-v2.bookinfo" {
 			t.Errorf("records %+v", recs)
+		}
+		// meshd's sink reads the batch as sent (time as Unix nanoseconds).
+		sunk, err := report.DecodeBatch(calls[0].Body)
+		if err != nil || len(sunk) != 3 || sunk[0].Time.UnixNano() != recs[0].TimeNanos || sunk[0].Time.IsZero() ||
+			sunk[2].Reason != "overloaded" || sunk[1].Destination != "reviews-v2.bookinfo" || sunk[1].Principal != recs[1].Principal {
+			t.Errorf("sink decoded %+v (%v) from %s", sunk, err, calls[0].Body)
 		}
 		h.CallOnHttpCallResponse(calls[0].CalloutID, [][2]string{{":status", "204"}}, nil, nil)
 		if n, _ := h.GetCounterMetric("wasmesh_telemetry_reports_dropped_total"); n != 0 {
