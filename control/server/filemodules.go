@@ -56,7 +56,7 @@ func (f *fileModules) resolve(cfgs []api.Config) map[string]string {
 		}
 		if isOCI(wp.URL) {
 			if f.oci != nil {
-				if sum, ok := f.oci.lookup(c.Key().String(), wp); ok {
+				if sum, ok := f.oci.lookup(c.Key().String(), c.Metadata.ResourceVersion, wp); ok {
 					out[wp.URL] = sum
 				}
 			}

@@ -37,9 +37,17 @@ const (
 // default) pulls an image once; Always, and an unspecified policy on the
 // tag latest (Istio's rule), pull again every ImagePullInterval while a
 // plugin uses the image, serving the module held until a new one is
-// stored. References pinned by digest are never pulled again.
+// stored, and again when a plugin using the image changes (a failing pull
+// is retried at once when its plugin changes). References
+// pinned by digest are never pulled again.
+//
+// A plugin's imagePullSecret names <CredentialsDir>/<secret>/.dockerconfigjson
+// (a kubernetes.io/dockerconfigjson Secret mounted as files), read at each
+// authentication.
 type ociModules struct {
-	client  *oci.Client
+	opts    oci.Options
+	credDir string
+	clients map[string]*oci.Client // by image pull secret; guarded by mu
 	store   *modules.Store
 	log     *slog.Logger
 	kick    func()
@@ -61,6 +69,8 @@ type ociImage struct {
 	Sum      string `json:"sha256"` // module in the store
 	Digest   string `json:"digest"` // manifest
 	plugins  []string
+	versions map[string]string // plugin → resource version, for Always
+	secret   string            // image pull secret
 	always   bool
 	seen     int       // round the image was last used in
 	pulled   time.Time // last pull, zero when loaded from the index
@@ -71,7 +81,9 @@ type ociImage struct {
 
 func newOCIModules(cfg Config, store *modules.Store, kick func()) *ociModules {
 	p := &ociModules{
-		client:  oci.New(oci.Options{Insecure: cfg.InsecureRegistries, MaxSize: modules.DefaultMaxSize}),
+		opts:    oci.Options{Insecure: cfg.InsecureRegistries, MaxSize: modules.DefaultMaxSize},
+		credDir: cfg.CredentialsDir,
+		clients: map[string]*oci.Client{},
 		store:   store,
 		log:     cfg.Logger,
 		kick:    kick,
@@ -99,7 +111,7 @@ func (p *ociModules) begin() {
 
 // lookup returns the module of a plugin's image when it is stored, and
 // asks for a pull when it is not.
-func (p *ociModules) lookup(plugin string, wp *api.WasmPlugin) (string, bool) {
+func (p *ociModules) lookup(plugin, version string, wp *api.WasmPlugin) (string, bool) {
 	ref, err := oci.ParseRef(wp.URL)
 	if err != nil {
 		p.log.Warn("WasmPlugin image reference invalid", "plugin", plugin, "url", wp.URL, "err", err)
@@ -118,10 +130,19 @@ func (p *ociModules) lookup(plugin string, wp *api.WasmPlugin) (string, bool) {
 		im.seen, im.plugins, im.always = p.round, im.plugins[:0], false
 	}
 	im.plugins = append(im.plugins, plugin)
+	im.secret = wp.ImagePullSecret
 	policy := wp.ImagePullPolicy
-	if ref.Digest == "" && (policy == "Always" || (policy != "IfNotPresent" && ref.Tag == "latest")) {
-		im.always = true
+	always := ref.Digest == "" && (policy == "Always" || (policy != "IfNotPresent" && ref.Tag == "latest"))
+	im.always = im.always || always
+	if im.versions == nil {
+		im.versions = map[string]string{}
 	}
+	if old, ok := im.versions[plugin]; ok && old != version && (always || im.Sum == "") && !im.pulling {
+		// the plugin changed: Always pulls again, a failing pull retries now
+		im.due = time.Now()
+		p.wakeup()
+	}
+	im.versions[plugin] = version
 	if im.Sum == "" || !p.store.Has(im.Sum) {
 		if !im.pulling && im.due.IsZero() {
 			im.Sum, im.due = "", time.Now()
@@ -205,18 +226,19 @@ func (p *ociModules) startDue(ctx context.Context, wg *sync.WaitGroup) time.Time
 		im.pulling = true
 		p.active++
 		wg.Add(1)
+		c := p.clientLocked(im.secret)
 		go func(key string, ref oci.Ref, digest, sum string) {
 			defer wg.Done()
-			p.pull(ctx, key, ref, digest, sum)
+			p.pull(ctx, c, key, ref, digest, sum)
 		}(key, im.ref, im.Digest, im.Sum)
 	}
 	return next
 }
 
 // pull fetches one image and records the outcome.
-func (p *ociModules) pull(ctx context.Context, key string, ref oci.Ref, oldDigest, oldSum string) {
+func (p *ociModules) pull(ctx context.Context, c *oci.Client, key string, ref oci.Ref, oldDigest, oldSum string) {
 	pctx, cancel := context.WithTimeout(ctx, ociPullTimeout)
-	sum, digest, err := p.fetch(pctx, ref, oldDigest, oldSum)
+	sum, digest, err := p.fetch(pctx, c, ref, oldDigest, oldSum)
 	cancel()
 	p.mu.Lock()
 	im := p.images[key]
@@ -255,15 +277,15 @@ func (p *ociModules) pull(ctx context.Context, key string, ref oci.Ref, oldDiges
 
 // fetch resolves ref and stores its module unless the manifest is the one
 // already pulled.
-func (p *ociModules) fetch(ctx context.Context, ref oci.Ref, oldDigest, oldSum string) (sum, digest string, err error) {
-	img, err := p.client.Resolve(ctx, ref)
+func (p *ociModules) fetch(ctx context.Context, c *oci.Client, ref oci.Ref, oldDigest, oldSum string) (sum, digest string, err error) {
+	img, err := c.Resolve(ctx, ref)
 	if err != nil {
 		return "", "", err
 	}
 	if img.Digest == oldDigest && oldSum != "" && p.store.Has(oldSum) {
 		return oldSum, img.Digest, nil
 	}
-	m, err := p.client.Module(ctx, img)
+	m, err := c.Module(ctx, img)
 	if err != nil {
 		return "", "", err
 	}
@@ -271,6 +293,37 @@ func (p *ociModules) fetch(ctx context.Context, ref oci.Ref, oldDigest, oldSum s
 		return "", "", fmt.Errorf("server: %s: %w", ref, err)
 	}
 	return sum, img.Digest, nil
+}
+
+// clientLocked returns the client pulling with an image pull secret (""
+// for none), remembering bearer tokens between pulls; p.mu is held.
+func (p *ociModules) clientLocked(secret string) *oci.Client {
+	if c := p.clients[secret]; c != nil {
+		return c
+	}
+	o := p.opts
+	if secret != "" {
+		file := filepath.Join(p.credDir, secret, ".dockerconfigjson")
+		o.Credentials = func(registry string) (oci.Credentials, bool) {
+			if secret != filepath.Base(secret) || secret == ".." {
+				p.log.Warn("WasmPlugin imagePullSecret is not a plain name", "secret", secret)
+				return oci.Credentials{}, false
+			}
+			b, err := os.ReadFile(file)
+			var d oci.DockerConfig
+			if err == nil {
+				d, err = oci.ParseDockerConfig(b)
+			}
+			if err != nil {
+				p.log.Warn("WasmPlugin imagePullSecret unreadable", "secret", secret, "file", file, "err", err)
+				return oci.Credentials{}, false
+			}
+			return d.Lookup(registry)
+		}
+	}
+	c := oci.New(o)
+	p.clients[secret] = c
+	return c
 }
 
 // load reads the persisted reference → module map.

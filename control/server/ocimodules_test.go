@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -61,7 +63,7 @@ func newOCIHarness(t *testing.T, dataDir string, pullInterval time.Duration) *oc
 		t.Fatal(err)
 	}
 	h.files = newFileModules(store, log)
-	h.files.oci = newOCIModules(Config{DataDir: dataDir, Logger: log, ImagePullInterval: pullInterval}, store, func() { h.kicks <- struct{}{} })
+	h.files.oci = newOCIModules(Config{DataDir: dataDir, CredentialsDir: filepath.Join(dataDir, "credentials"), Logger: log, ImagePullInterval: pullInterval}, store, func() { h.kicks <- struct{}{} })
 	h.files.oci.backoff = 20 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -72,7 +74,7 @@ func newOCIHarness(t *testing.T, dataDir string, pullInterval time.Duration) *oc
 }
 
 func wasmPlugin(name, url, policy string) api.Config {
-	return api.Config{Kind: "WasmPlugin", Metadata: api.ObjectMeta{Name: name, Namespace: "ns"},
+	return api.Config{Kind: "WasmPlugin", Metadata: api.ObjectMeta{Name: name, Namespace: "ns", ResourceVersion: "1"},
 		Spec: &api.WasmPlugin{URL: url, ImagePullPolicy: api.PullPolicy(policy)}}
 }
 
@@ -209,4 +211,48 @@ func TestOCIModulesSlowRegistryDoesNotBlockResolve(t *testing.T) {
 	}
 	open()
 	h.waitResolved(t, cfgs, url, sum(testModule("slow")))
+}
+
+func TestOCIModulesAlwaysRepullsOnChange(t *testing.T) {
+	reg := ocitest.New(t, ocitest.Options{})
+	reg.PushArtifact("g", "v1", testModule("g1"))
+	h := newOCIHarness(t, t.TempDir(), time.Hour)
+	url := "oci://" + reg.Host() + "/g:v1"
+	cfgs := []api.Config{wasmPlugin("always", url, "Always")}
+	h.waitResolved(t, cfgs, url, sum(testModule("g1")))
+	reg.PushArtifact("g", "v1", testModule("g2"))
+	time.Sleep(100 * time.Millisecond)
+	if got := h.files.resolve(cfgs)[url]; got != sum(testModule("g1")) {
+		t.Fatalf("pulled again without a change or the interval: %s", got)
+	}
+	cfgs[0].Metadata.ResourceVersion = "2"
+	h.waitResolved(t, cfgs, url, sum(testModule("g2")))
+}
+
+func TestOCIModulesImagePullSecret(t *testing.T) {
+	reg := ocitest.New(t, ocitest.Options{Auth: ocitest.Basic, Username: "puller", Password: "s3cret"})
+	reg.PushArtifact("private", "v1", testModule("private"))
+	dataDir := t.TempDir()
+	h := newOCIHarness(t, dataDir, time.Hour)
+	url := "oci://" + reg.Host() + "/private:v1"
+	cfg := wasmPlugin("private", url, "")
+	cfg.Spec.(*api.WasmPlugin).ImagePullSecret = "regcred"
+	cfgs := []api.Config{cfg}
+	h.files.resolve(cfgs)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(h.logs.String(), "oci: unauthorized") {
+		if time.Now().After(deadline) {
+			t.Fatalf("pull without the secret's file did not fail as unauthorized:\n%s", h.logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	dir := filepath.Join(dataDir, "credentials", "regcred")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	auth := base64.StdEncoding.EncodeToString([]byte("puller:s3cret"))
+	if err := os.WriteFile(filepath.Join(dir, ".dockerconfigjson"), []byte(`{"auths":{"`+reg.Host()+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.waitResolved(t, cfgs, url, sum(testModule("private")))
 }
