@@ -32,17 +32,19 @@ func (r *ForeignRegistry) Register(name string, f ForeignFunc) {
 	r.mu.Unlock()
 }
 
-func (r *ForeignRegistry) lookup(name string) (ForeignFunc, bool) {
+// lookup finds the function named by the guest's bytes, without copying
+// them.
+func (r *ForeignRegistry) lookup(name []byte) (ForeignFunc, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	f, ok := r.fns[name]
+	f, ok := r.fns[string(name)]
 	return f, ok
 }
 
 func foreignFuncs() []hostFunc {
 	return []hostFunc{
 		{"proxy_call_foreign_function", i32s(6), func(in *instance, s []uint64) abi.Status {
-			name, ok1 := readString(in.mem, uint32(s[0]), uint32(s[1]))
+			name, ok1 := view(in.mem, uint32(s[0]), uint32(s[1]))
 			args, ok2 := readCopy(in.mem, uint32(s[2]), uint32(s[3]))
 			if !ok1 || !ok2 || !guestRange(in.mem.Size(), uint32(s[4]), 4) || !guestRange(in.mem.Size(), uint32(s[5]), 4) {
 				return abi.StatusInvalidMemoryAccess
@@ -56,7 +58,7 @@ func foreignFuncs() []hostFunc {
 				return abi.StatusNotFound
 			}
 			if err != nil {
-				in.p.log.Warn("host: foreign function failed", "name", name, "err", err)
+				in.p.log.Warn("host: foreign function failed", "name", string(name), "err", err)
 				return abi.StatusInternalFailure
 			}
 			return in.returnBytes(out, uint32(s[4]), uint32(s[5]))

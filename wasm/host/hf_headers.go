@@ -112,15 +112,16 @@ func headerFuncs() []hostFunc {
 			if st != abi.StatusOK {
 				return st
 			}
-			k, ok := keyArg(in, s)
+			kb, ok := view(in.mem, uint32(s[1]), uint32(s[2]))
 			if !ok {
 				return abi.StatusInvalidMemoryAccess
 			}
-			v, found := headerGet(*h, k)
+			// The key does not escape: short keys convert on the stack.
+			v, found := headerGet(*h, string(kb))
 			if !found {
 				return abi.StatusNotFound
 			}
-			return in.returnBytes([]byte(v), uint32(s[3]), uint32(s[4]))
+			return in.returnString(v, uint32(s[3]), uint32(s[4]))
 		}},
 		{"proxy_add_header_map_value", i32s(5), func(in *instance, s []uint64) abi.Status {
 			h, st := mapArg(in, s)

@@ -60,34 +60,69 @@ const maxReentry = 4
 // guest's allocator, copies data in and writes the pointer and size to the
 // guest's out-parameters. Empty data returns pointer 0 and size 0.
 func (in *instance) returnBytes(data []byte, ptrPtr, sizePtr uint32) abi.Status {
+	ptr, st := in.guestAlloc(len(data), ptrPtr, sizePtr)
+	if st != abi.StatusOK {
+		return st
+	}
+	if len(data) > 0 && !in.mem.Write(ptr, data) {
+		return abi.StatusInvalidMemoryAccess
+	}
+	return in.returnBlock(ptr, len(data), ptrPtr, sizePtr)
+}
+
+// returnString is returnBytes for a string, without converting it.
+func (in *instance) returnString(data string, ptrPtr, sizePtr uint32) abi.Status {
+	ptr, st := in.guestAlloc(len(data), ptrPtr, sizePtr)
+	if st != abi.StatusOK {
+		return st
+	}
+	if len(data) > 0 && !in.mem.WriteString(ptr, data) {
+		return abi.StatusInvalidMemoryAccess
+	}
+	return in.returnBlock(ptr, len(data), ptrPtr, sizePtr)
+}
+
+// guestAlloc checks the out-parameters, then asks the guest's allocator for
+// n bytes (none for n 0: pointer 0).
+func (in *instance) guestAlloc(n int, ptrPtr, sizePtr uint32) (uint32, abi.Status) {
 	mem := in.mem
 	// Check the out-parameters before calling into the guest.
 	if !guestRange(mem.Size(), ptrPtr, 4) || !guestRange(mem.Size(), sizePtr, 4) {
-		return abi.StatusInvalidMemoryAccess
+		return 0, abi.StatusInvalidMemoryAccess
 	}
-	var ptr uint32
-	if len(data) > 0 {
-		if in.rt.Depth() > maxReentry {
-			// The guest's allocator keeps calling back into the host.
-			return abi.StatusInternalFailure
-		}
-		if uint64(len(data)) > uint64(mem.Size()) {
-			// Cannot fit even after the guest grows a little; refuse early.
-			if uint64(len(data)) > uint64(in.p.cfg.MemoryLimitPages)*65536 {
-				return abi.StatusInvalidMemoryAccess
-			}
-		}
-		st := [1]uint64{uint64(len(data))}
-		if err := in.rt.Call(in.fns[cbMalloc], 0, st[:]); err != nil {
-			in.fail(err)
-			return abi.StatusInternalFailure
-		}
-		ptr = uint32(st[0])
-		if ptr == 0 || !in.mem.Write(ptr, data) {
-			return abi.StatusInvalidMemoryAccess
+	if n == 0 {
+		return 0, abi.StatusOK
+	}
+	depth := in.rt.Depth()
+	if depth > maxReentry {
+		// The guest's allocator keeps calling back into the host.
+		return 0, abi.StatusInternalFailure
+	}
+	if uint64(n) > uint64(mem.Size()) {
+		// Cannot fit even after the guest grows a little; refuse early.
+		if uint64(n) > uint64(in.p.cfg.MemoryLimitPages)*65536 {
+			return 0, abi.StatusInvalidMemoryAccess
 		}
 	}
-	if !writeU32(mem, ptrPtr, ptr) || !writeU32(mem, sizePtr, uint32(len(data))) {
+	// One stack per nesting level: a local array would escape to the heap
+	// through the call, an allocation per returned value.
+	st := in.mallocStack[depth][:]
+	st[0] = uint64(n)
+	if err := in.rt.Call(in.fns[cbMalloc], 0, st); err != nil {
+		in.fail(err)
+		return 0, abi.StatusInternalFailure
+	}
+	ptr := uint32(st[0])
+	if ptr == 0 {
+		return 0, abi.StatusInvalidMemoryAccess
+	}
+	return ptr, abi.StatusOK
+}
+
+// returnBlock writes a returned block's pointer and size to the guest's
+// out-parameters.
+func (in *instance) returnBlock(ptr uint32, n int, ptrPtr, sizePtr uint32) abi.Status {
+	if !writeU32(in.mem, ptrPtr, ptr) || !writeU32(in.mem, sizePtr, uint32(n)) {
 		return abi.StatusInvalidMemoryAccess
 	}
 	return abi.StatusOK

@@ -78,7 +78,9 @@ func (in *instance) property(raw []byte) ([]byte, abi.Status) {
 func propertyFuncs() []hostFunc {
 	return []hostFunc{
 		{"proxy_get_property", i32s(4), func(in *instance, s []uint64) abi.Status {
-			raw, ok := readCopy(in.mem, uint32(s[0]), uint32(s[1]))
+			// A view suffices: the path is decoded into new strings
+			// before the guest runs again.
+			raw, ok := view(in.mem, uint32(s[0]), uint32(s[1]))
 			if !ok {
 				return abi.StatusInvalidMemoryAccess
 			}
