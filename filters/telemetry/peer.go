@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // peerHeader carries one sidecar's workload metadata to the other end of a
@@ -82,7 +83,9 @@ func (c *peerCache) decode(s string) (*peer, error) {
 		*c = peerCache{}
 	}
 	p := &peer{info: info, id: workloadID(info)}
-	(*c)[s] = p
+	// A copy: the SDK's header values share larger blocks, which a key
+	// kept for long must not pin.
+	(*c)[strings.Clone(s)] = p
 	return p, nil
 }
 
