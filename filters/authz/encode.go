@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // appendArgs appends the foreign function's argument for in: the bytes
