@@ -23,7 +23,13 @@ func init() { proxywasm.SetVMContext(&vm{}) }
 type vm struct{ types.DefaultVMContext }
 
 func (*vm) NewPluginContext(uint32) types.PluginContext {
-	return &plugin{series: map[seriesKey]*series{}}
+	return &plugin{
+		series:      map[seriesKey]*series{},
+		peerSAN:     lastString{path: []string{"connection", "uri_san_peer_certificate"}},
+		localSAN:    lastString{path: []string{"connection", "uri_san_local_certificate"}},
+		destService: lastString{path: []string{"destination", "service"}},
+		flags:       lastString{path: []string{"response", "flags"}},
+	}
 }
 
 // plugin is one instance's root context. Everything per request that can be
@@ -37,9 +43,11 @@ type plugin struct {
 	selfID     string // workloadID(self)
 	series     map[seriesKey]*series
 	peers      peerCache
-	queue      uint32
-	pending    batch
-	dropped    proxywasm.MetricCounter
+	// the string properties read at every stream's end
+	peerSAN, localSAN, destService, flags lastString
+	queue                                 uint32
+	pending                               batch
+	dropped                               proxywasm.MetricCounter
 }
 
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {

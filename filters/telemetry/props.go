@@ -35,6 +35,25 @@ func propString(path ...string) string {
 	return string(b)
 }
 
+// lastString reads a string property, keeping the last value read: the
+// same connection, service or flags come back request after request, and a
+// repeated value then costs no allocation (the comparison does not copy).
+type lastString struct {
+	path []string
+	last string
+}
+
+func (c *lastString) get() string {
+	b, err := proxywasm.GetProperty(c.path)
+	if err != nil {
+		return ""
+	}
+	if string(b) != c.last {
+		c.last = string(b)
+	}
+	return c.last
+}
+
 func propBool(path ...string) bool {
 	b, err := proxywasm.GetProperty(path)
 	return err == nil && len(b) == 1 && b[0] == 1

@@ -125,13 +125,13 @@ func (s *stream) OnHttpStreamDone() {
 	k := seriesKey{
 		peer:        s.peer,
 		reporter:    s.reporter,
-		peerSAN:     propString("connection", "uri_san_peer_certificate"),
-		localSAN:    propString("connection", "uri_san_local_certificate"),
-		destService: propString("destination", "service"),
+		peerSAN:     s.p.peerSAN.get(),
+		localSAN:    s.p.localSAN.get(),
+		destService: s.p.destService.get(),
 		protocol:    s.protocol,
 		code:        s.code,
 		grpcStatus:  s.grpcStatus,
-		flags:       propString("response", "flags"),
+		flags:       s.p.flags.get(),
 	}
 	if k.destService == "" {
 		k.destService = hostOnly(s.host)
