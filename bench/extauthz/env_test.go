@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 
@@ -61,28 +60,68 @@ func (a attrs) hostHeaders() host.Headers {
 
 func le(n uint64) []byte { return binary.LittleEndian.AppendUint64(nil, n) }
 
-// props are the stream properties the proxy gives both filters.
-type props map[string][]byte
+// props are the stream properties the proxy gives both filters, answered
+// as proxy/wasmfilter answers them: a switch over the path, nothing built
+// per stream but the principal.
+type props struct{ principal []byte }
+
+// Values every stream has.
+var (
+	localPrincipal = []byte("spiffe://cluster.local/ns/shop/sa/reviews")
+	mtlsOn         = []byte{1}
+	sourceAddress  = []byte("127.0.0.1:43210")
+	port9080       = le(9080)
+	service        = []byte("reviews.shop.svc.cluster.local")
+	requestSize    = le(180)
+	responseSize   = le(1024)
+	status200      = le(200)
+	noFlags        = []byte("-")
+)
 
 func (p props) Property(path []string) ([]byte, bool) {
-	v, ok := p[strings.Join(path, ".")]
-	return v, ok
+	if len(path) != 2 {
+		return nil, false
+	}
+	var v []byte
+	switch path[0] {
+	case "connection":
+		switch path[1] {
+		case "uri_san_peer_certificate":
+			v = p.principal
+		case "uri_san_local_certificate":
+			v = localPrincipal
+		case "mtls":
+			v = mtlsOn
+		}
+	case "source":
+		if path[1] == "address" {
+			v = sourceAddress
+		}
+	case "destination":
+		switch path[1] {
+		case "port":
+			v = port9080
+		case "service":
+			v = service
+		}
+	case "request":
+		if path[1] == "total_size" {
+			v = requestSize
+		}
+	case "response":
+		switch path[1] {
+		case "total_size":
+			v = responseSize
+		case "code":
+			v = status200
+		case "flags":
+			v = noFlags
+		}
+	}
+	return v, v != nil
 }
 
-func (a attrs) props() props {
-	return props{
-		"connection.uri_san_peer_certificate":  []byte(a.principal),
-		"connection.uri_san_local_certificate": []byte("spiffe://cluster.local/ns/shop/sa/reviews"),
-		"connection.mtls":                      {1},
-		"source.address":                       []byte("127.0.0.1:43210"),
-		"destination.port":                     le(9080),
-		"destination.service":                  []byte("reviews.shop.svc.cluster.local"),
-		"request.total_size":                   le(180),
-		"response.total_size":                  le(1024),
-		"response.code":                        le(200),
-		"response.flags":                       []byte("-"),
-	}
-}
+func (a attrs) props() props { return props{principal: []byte(a.principal)} }
 
 func (a attrs) checkRequest() *authv3.CheckRequest {
 	hs := make(map[string]string, 3+len(a.headers))

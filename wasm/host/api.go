@@ -50,7 +50,8 @@ type StreamCallbacks struct {
 
 // Properties are the stream's attributes (request.*, source.*, connection.*,
 // ...), filled by the proxy. Path is the decoded property path, e.g.
-// ["request", "headers", "x-a"].
+// ["request", "headers", "x-a"]; it is shared across lookups of the same
+// path, so Property must neither modify nor keep it.
 type Properties interface {
 	Property(path []string) ([]byte, bool)
 }

@@ -45,8 +45,10 @@ type instance struct {
 	stack   [8]uint64
 	// mallocStack is the allocator call's stack at each nesting depth.
 	mallocStack [maxReentry + 1][1]uint64
-	nextID      uint32
-	contexts    map[uint32]*streamState
+	// paths caches decoded property paths (decodedPath).
+	paths    map[string][]string
+	nextID   uint32
+	contexts map[uint32]*streamState
 	// effective is the context host functions act on; active is the stream
 	// whose own callback is running (nil in root/async callbacks).
 	effective uint32

@@ -51,10 +51,31 @@ func (p *Plugin) hostProperty(path []string) ([]byte, bool) {
 	return nil, false
 }
 
+// maxCachedPaths bounds the decoded paths an instance keeps.
+const maxCachedPaths = 64
+
+// decodedPath is propertyPath for a path the guest sends, decoded once per
+// instance: a filter asks for the same few paths on every request. The
+// slice is shared by every lookup of that path, so Properties must not
+// modify it.
+func (in *instance) decodedPath(raw []byte) ([]string, bool) {
+	if p, ok := in.paths[string(raw)]; ok {
+		return p, true
+	}
+	p, ok := propertyPath(raw)
+	if ok && len(in.paths) < maxCachedPaths {
+		if in.paths == nil {
+			in.paths = map[string][]string{}
+		}
+		in.paths[string(raw)] = p
+	}
+	return p, ok
+}
+
 // property resolves a path for the effective context: values the guest set,
 // then the host's own, then the stream's Properties.
 func (in *instance) property(raw []byte) ([]byte, abi.Status) {
-	path, ok := propertyPath(raw)
+	path, ok := in.decodedPath(raw)
 	if !ok {
 		return nil, abi.StatusBadArgument
 	}
