@@ -99,49 +99,79 @@ type Image struct {
 	Manifest *Manifest
 }
 
-var manifestAccept = []string{MediaTypeOCIManifest, MediaTypeDockerManifest}
+var manifestAccept = []string{MediaTypeOCIManifest, MediaTypeDockerManifest, MediaTypeOCIIndex, MediaTypeDockerList}
 
-// Resolve fetches and checks the manifest ref names.
+// Resolve fetches and checks the manifest ref names; when that is an image
+// index, the index's Wasm image (see Index.Image). The Image's Digest is
+// the digest ref resolves to, the index's then.
 func (c *Client) Resolve(ctx context.Context, ref Ref) (*Image, error) {
-	resp, err := c.get(ctx, ref, "manifests/"+ref.reference(), manifestAccept)
+	b, ct, digest, err := c.manifest(ctx, ref, ref.reference(), Descriptor{Digest: ref.Digest, Size: -1})
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotFound:
-		what := fmt.Sprintf("no such tag %q", ref.Tag)
-		if ref.Digest != "" {
-			what = "no manifest " + ref.Digest
+	if isIndex(ct, b) {
+		x, err := decodeIndex(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: index: %w", ErrBadManifest, ref, err)
 		}
-		return nil, fmt.Errorf("%w: %s: %s in repository %s", ErrNotFound, ref, what, ref.Repository)
-	default:
-		return nil, statusError(ref, "manifest", resp)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxManifestSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("oci: %s: reading the manifest: %w", ref, err)
-	}
-	if len(b) > MaxManifestSize {
-		return nil, fmt.Errorf("%w: %s: manifest over %d bytes", ErrTooLarge, ref, MaxManifestSize)
-	}
-	sum := sha256.Sum256(b)
-	digest := "sha256:" + hex.EncodeToString(sum[:])
-	if ref.Digest != "" && digest != ref.Digest {
-		return nil, fmt.Errorf("%w: %s: manifest hashes to %s", ErrDigestMismatch, ref, digest)
-	}
-	if h := resp.Header.Get("Docker-Content-Digest"); strings.HasPrefix(h, "sha256:") && h != digest {
-		return nil, fmt.Errorf("%w: %s: manifest hashes to %s, the registry says %s", ErrDigestMismatch, ref, digest, h)
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == MediaTypeOCIIndex || mt == MediaTypeDockerList {
-		return nil, fmt.Errorf("%w: %s: an image index (several images), not one image; name one image by digest", ErrBadManifest, ref)
+		d, err := x.image()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrNotWasm, ref, err)
+		}
+		if b, ct, _, err = c.manifest(ctx, ref, d.Digest, d); err != nil {
+			return nil, err
+		}
+		if isIndex(ct, b) {
+			return nil, fmt.Errorf("%w: %s: index %s names another index", ErrBadManifest, ref, d.Digest)
+		}
 	}
 	m, err := decodeManifest(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadManifest, ref, err)
 	}
 	return &Image{Ref: ref, Digest: digest, Manifest: m}, nil
+}
+
+// manifest fetches a manifest or index by tag or digest and checks it
+// against want (its digest when set, its size when not negative). It
+// returns the body, its media type and its digest.
+func (c *Client) manifest(ctx context.Context, ref Ref, reference string, want Descriptor) ([]byte, string, string, error) {
+	resp, err := c.get(ctx, ref, "manifests/"+reference, manifestAccept)
+	if err != nil {
+		return nil, "", "", err
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		what := fmt.Sprintf("no such tag %q", reference)
+		if strings.HasPrefix(reference, "sha256:") {
+			what = "no manifest " + reference
+		}
+		return nil, "", "", fmt.Errorf("%w: %s: %s in repository %s", ErrNotFound, ref, what, ref.Repository)
+	default:
+		return nil, "", "", statusError(ref, "manifest", resp)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxManifestSize+1))
+	if err != nil {
+		return nil, "", "", fmt.Errorf("oci: %s: reading manifest %s: %w", ref, reference, err)
+	}
+	if len(b) > MaxManifestSize {
+		return nil, "", "", fmt.Errorf("%w: %s: manifest %s over %d bytes", ErrTooLarge, ref, reference, MaxManifestSize)
+	}
+	sum := sha256.Sum256(b)
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	if want.Digest != "" && digest != want.Digest {
+		return nil, "", "", fmt.Errorf("%w: %s: manifest %s hashes to %s", ErrDigestMismatch, ref, want.Digest, digest)
+	}
+	if want.Size >= 0 && int64(len(b)) != want.Size {
+		return nil, "", "", fmt.Errorf("%w: %s: manifest %s is %d bytes, the index says %d", ErrDigestMismatch, ref, want.Digest, len(b), want.Size)
+	}
+	if h := resp.Header.Get("Docker-Content-Digest"); strings.HasPrefix(h, "sha256:") && h != digest {
+		return nil, "", "", fmt.Errorf("%w: %s: manifest %s hashes to %s, the registry says %s", ErrDigestMismatch, ref, reference, digest, h)
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return b, ct, digest, nil
 }
 
 // Module is a pulled Wasm module.

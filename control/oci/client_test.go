@@ -129,8 +129,8 @@ func TestPullErrors(t *testing.T) {
 		{"f:v9", oci.ErrNotFound, `no such tag "v9"`},
 		{"nope:v1", oci.ErrNotFound, `no such tag "v1" in repository nope`},
 		{"f@sha256:" + strings.Repeat("3", 64), oci.ErrNotFound, "no manifest sha256:333"},
-		{"f@sha256:" + strings.Repeat("1", 64), oci.ErrDigestMismatch, "manifest hashes to sha256:44136fa"},
-		{"f:v1@sha256:" + strings.Repeat("1", 64), oci.ErrDigestMismatch, "manifest hashes to"},
+		{"f@sha256:" + strings.Repeat("1", 64), oci.ErrDigestMismatch, "hashes to sha256:44136fa"},
+		{"f:v1@sha256:" + strings.Repeat("1", 64), oci.ErrDigestMismatch, "hashes to"},
 		{"f:corrupt", oci.ErrDigestMismatch, "blob " + layer.Digest + " hashes to"},
 		{"f:noblob", oci.ErrNotFound, "blob sha256:2222"},
 		{"f:container", oci.ErrNotWasm, "tar+zstd"},
@@ -138,7 +138,7 @@ func TestPullErrors(t *testing.T) {
 		{"f:notwasm", oci.ErrNotWasm, "does not start with the Wasm binary header"},
 		{"f:big", oci.ErrTooLarge, "limit 1024"},
 		{"f:bigcompat", oci.ErrTooLarge, "plugin.wasm is 4110 bytes, limit 1024"},
-		{"f:index", oci.ErrBadManifest, "an image index"},
+		{"f:index", oci.ErrBadManifest, "index: no manifests"},
 	} {
 		ref := "oci://" + host + "/" + tc.ref
 		_, err := pull(t, c, ref)
@@ -148,5 +148,41 @@ func TestPullErrors(t *testing.T) {
 	}
 	if m, err := pull(t, c, "oci://"+host+"/f:v1"); err != nil || m.Digest != good {
 		t.Errorf("good image after the errors: %v", err)
+	}
+}
+
+func TestPullIndex(t *testing.T) {
+	reg := ocitest.New(t, ocitest.Options{})
+	wasm := module("indexed")
+	img := reg.PushArtifact("f", "", wasm)
+	other := reg.PushArtifact("f", "", module("other"))
+	att := reg.PushArtifact("f", "", module("attestation"))
+	wasi := reg.Entry("f", img, &oci.Platform{OS: "wasip1", Architecture: "wasm"})
+	unknown := reg.Entry("f", att, &oci.Platform{OS: "unknown", Architecture: "unknown"})
+	linux := func(d, arch string) oci.IndexEntry {
+		return reg.Entry("f", d, &oci.Platform{OS: "linux", Architecture: arch})
+	}
+	buildx := reg.PushIndex("f", "buildx", linux(img, "amd64"), unknown)
+	reg.PushIndex("f", "multi", linux(other, "amd64"), wasi, unknown)
+	reg.PushIndex("f", "linux", linux(img, "amd64"), linux(other, "arm64"))
+	bad := wasi
+	bad.Size++
+	reg.PushIndex("f", "badsize", bad)
+
+	c := oci.New(oci.Options{})
+	for _, tag := range []string{"buildx", "multi"} {
+		m, err := pull(t, c, "oci://"+reg.Host()+"/f:"+tag)
+		if err != nil || !bytes.Equal(m.Wasm, wasm) {
+			t.Errorf("%s: %v", tag, err)
+		}
+	}
+	if m, err := pull(t, c, "oci://"+reg.Host()+"/f@"+buildx); err != nil || m.Digest != buildx {
+		t.Errorf("index by digest: %v", err)
+	}
+	if _, err := pull(t, c, "oci://"+reg.Host()+"/f:linux"); !errors.Is(err, oci.ErrNotWasm) || !strings.Contains(err.Error(), "2 images, none for a Wasm platform (linux/amd64, linux/arm64)") {
+		t.Errorf("linux-only index: %v", err)
+	}
+	if _, err := pull(t, c, "oci://"+reg.Host()+"/f:badsize"); !errors.Is(err, oci.ErrDigestMismatch) || !strings.Contains(err.Error(), "the index says") {
+		t.Errorf("index entry of the wrong size: %v", err)
 	}
 }

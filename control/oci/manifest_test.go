@@ -125,3 +125,23 @@ func FuzzParseChallenge(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeIndex(f *testing.F) {
+	f.Add([]byte(`{"schemaVersion":2,"mediaType":"` + MediaTypeOCIIndex + `","manifests":[{"mediaType":"` + MediaTypeOCIManifest + `","size":10,"digest":"` + testDigest + `","platform":{"os":"wasip1","architecture":"wasm"}}]}`))
+	f.Add([]byte(`{"schemaVersion":2,"manifests":[{"mediaType":"` + MediaTypeDockerManifest + `","size":1,"digest":"` + testDigest + `","platform":{"os":"unknown","architecture":"unknown"}},{"mediaType":"` + MediaTypeDockerManifest + `","size":1,"digest":"` + testDigest + `"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, err := DecodeIndex(b)
+		if err != nil {
+			if !errors.Is(err, ErrBadManifest) {
+				t.Fatalf("error %v is not ErrBadManifest", err)
+			}
+			return
+		}
+		if d, err := x.Image(); err == nil && !digestRE.MatchString(d.Digest) {
+			t.Fatalf("Image picked %+v", d)
+		} else if err != nil && !errors.Is(err, ErrNotWasm) {
+			t.Fatalf("Image error %v is not ErrNotWasm", err)
+		}
+		_ = isIndex("", b)
+	})
+}

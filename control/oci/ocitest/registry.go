@@ -117,6 +117,24 @@ func (r *Registry) PushImage(repo, tag string, config oci.Descriptor, layers ...
 	return r.PushManifest(repo, tag, oci.MediaTypeOCIManifest, b)
 }
 
+// PushIndex stores an OCI image index of the entries under repo:tag and
+// returns its digest.
+func (r *Registry) PushIndex(repo, tag string, entries ...oci.IndexEntry) string {
+	b, err := json.Marshal(oci.Index{SchemaVersion: 2, MediaType: oci.MediaTypeOCIIndex, Manifests: entries})
+	if err != nil {
+		panic(err)
+	}
+	return r.PushManifest(repo, tag, oci.MediaTypeOCIIndex, b)
+}
+
+// Entry describes a manifest stored in repo for an index.
+func (r *Registry) Entry(repo, digest string, platform *oci.Platform) oci.IndexEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.manifests[repo+"\x00"+digest]
+	return oci.IndexEntry{Descriptor: oci.Descriptor{MediaType: m.mediaType, Size: int64(len(m.body)), Digest: digest}, Platform: platform}
+}
+
 // PushArtifact pushes wasm as a Wasm OCI artifact and returns the
 // manifest digest.
 func (r *Registry) PushArtifact(repo, tag string, wasm []byte) string {
