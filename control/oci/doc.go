@@ -8,7 +8,10 @@
 // the anonymous or credentialed bearer-token flow (or basic credentials),
 // and extracts the module from either image format Istio accepts: the Wasm
 // OCI artifact (one application/vnd.module.wasm.content.layer.v1+wasm
-// layer) or the compat image (one tar+gzip layer holding plugin.wasm).
+// layer) or the compat image (one tar+gzip layer holding plugin.wasm). An
+// image index (as buildx pushes) yields its Wasm platform's image, or its
+// only image that is not an attestation. ParseDockerConfig reads registry
+// credentials as docker login and image pull secrets keep them.
 // Every blob is checked against its descriptor's size and sha256, a pinned
 // manifest digest is verified, and sizes are bounded.
 //
