@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -184,5 +185,24 @@ func TestPullIndex(t *testing.T) {
 	}
 	if _, err := pull(t, c, "oci://"+reg.Host()+"/f:badsize"); !errors.Is(err, oci.ErrDigestMismatch) || !strings.Contains(err.Error(), "the index says") {
 		t.Errorf("index entry of the wrong size: %v", err)
+	}
+}
+
+func TestPlainHTTPRedirectRefused(t *testing.T) {
+	reg := ocitest.New(t, ocitest.Options{})
+	reg.PushArtifact("f", "v1", module("x"))
+	// blobs redirect to plain http on a host that is neither loopback nor
+	// listed: refused before any connection is made
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/blobs/") {
+			http.Redirect(w, r, "http://blobs.example.invalid/x", http.StatusTemporaryRedirect)
+			return
+		}
+		reg.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	ref := "oci://" + strings.TrimPrefix(srv.URL, "http://") + "/f:v1"
+	if _, err := pull(t, oci.New(oci.Options{}), ref); !errors.Is(err, oci.ErrInsecure) || !strings.Contains(err.Error(), "blobs.example.invalid") {
+		t.Errorf("redirect to plain http: %v, want ErrInsecure", err)
 	}
 }
