@@ -27,6 +27,10 @@
 // goroutine a callback starts must finish before the callback returns (the
 // host does not run the guest between callbacks); the garbage collector can be
 // nudged with runtime.GC in OnHttpStreamDone for memory-sensitive filters.
-// Host errors are the types.Error* sentinels; functions that cannot return an
+// Strings and slices the host returns are not copied out of the memory the
+// host filled (a header map's strings all point into one block, and small
+// results share a 2 KiB chunk), so a value kept for much longer than its
+// request keeps that memory alive: clone it (strings.Clone, bytes.Clone) to
+// keep it. Host errors are the types.Error* sentinels; functions that cannot return an
 // error (metrics) log the failure through proxy_log instead of panicking.
 package proxywasm

@@ -6,14 +6,15 @@ import "unsafe"
 
 var allocations arena
 
-// Small blocks are cut from a shared chunk: the host fills every byte of a
-// block it asked for, and the guest never writes one again (strings point
-// into them), so a chunk needs no zeroing per block and a block costs no
-// heap allocation of its own. A block keeps its whole chunk alive while
-// referenced; a new chunk starts when the rest is too short.
+// Small blocks are cut from a shared chunk instead of each being a heap
+// allocation of its own, zeroed first: the host fills every byte it asked
+// for. A block belongs to the one result it carries (its capacity ends where
+// the next block starts), and keeps its whole chunk alive while referenced,
+// so chunks are small: a filter that keeps a few bytes of every request for
+// long pins at most chunkSize each.
 const (
-	chunkSize = 8 << 10
-	maxCut    = 1 << 10
+	chunkSize = 2 << 10
+	maxCut    = 128
 )
 
 // chunk is the unused rest of the current chunk.
