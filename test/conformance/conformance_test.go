@@ -29,7 +29,7 @@ var httpChecks = []string{
 	"request_header_get", "request_headers_get", "header_map_size", "request_header_get_first",
 	"request_header_missing", "request_header_add", "request_header_replace", "request_header_remove",
 	"request_headers_mutated", "request_headers_replace_all", "request_headers_replaced",
-	"property_map", "set_property", "get_set_property",
+	"property_map", "set_property", "get_set_property", "values_kept",
 	"http_call_bad_headers", "http_call", "http_call_response_headers", "http_call_response_body",
 	"http_call_response_trailers", "http_call_mutate_request", "resume_request",
 	"request_body_get", "request_body_get_range", "buffer_status", "memory_gc_stress_setup", "memory_gc_stress", "request_body_prepend",

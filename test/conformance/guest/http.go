@@ -3,6 +3,9 @@ package guest
 import (
 	"encoding/binary"
 	"errors"
+	"runtime"
+	"slices"
+	"strings"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/wasmesh/wasmesh/sdk/proxywasm"
@@ -25,6 +28,7 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 		return types.ActionPause
 	}
 	hdrs, err := proxywasm.GetHttpRequestHeaders()
+	kept, first, firstPath := hdrs, slices.Clone(hdrs), strings.Clone(path)
 	x, dups := header(hdrs, "x-dup")
 	expect("request_headers_get", err == nil && len(hdrs) == n && x == "a" && dups == 2 && !eos,
 		"%v (n %d, eos %v), %v", hdrs, n, eos, err)
@@ -56,6 +60,17 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 	noErr("set_property", proxywasm.SetProperty([]string{"conformance", "stream"}, []byte("set")))
 	pv, err := proxywasm.GetProperty([]string{"conformance", "stream"})
 	expect("get_set_property", err == nil && string(pv) == "set", "%q, %v", pv, err)
+
+	// Values read earlier still read the same after many more results:
+	// the SDK hands them out without copying from the memory the host
+	// filled, which no later result may reuse.
+	for range 100 {
+		_, _ = proxywasm.GetHttpRequestHeader(":path")
+		_, _ = proxywasm.GetHttpRequestHeaders()
+	}
+	runtime.GC()
+	expect("values_kept", path == firstPath && slices.Equal(kept, first),
+		"%q %v, want %q %v", path, kept, firstPath, first)
 
 	h.dispatch()
 	return types.ActionPause
