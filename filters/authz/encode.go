@@ -12,7 +12,7 @@ import (
 // and map sorting are costly inside the Wasm guest on every request, less
 // the fields need says the policy never observes (with everything, none).
 func appendArgs(b []byte, policy, entrypoint string, in *input, need needs) []byte {
-	return appendInput(appendArgsPrefix(b, policy, entrypoint), in, need)
+	return appendInput(appendArgsPrefix(b, policy, entrypoint), in, need, nil)
 }
 
 // appendArgsPrefix appends the argument up to the input's first field: the
@@ -25,22 +25,12 @@ func appendArgsPrefix(b []byte, policy, entrypoint string) []byte {
 	return append(b, `,"input":{`...)
 }
 
-// appendInput appends the input's fields and closes the argument.
-func appendInput(b []byte, in *input, need needs) []byte {
+// appendInput appends the input's fields and closes the argument. A
+// non-nil cache keeps the latest source object's encoding.
+func appendInput(b []byte, in *input, need needs, cache *sourceCache) []byte {
 	first := true
 	if need.source() {
-		b = append(b, `"source":{`...)
-		f := true
-		if need.principal {
-			b, f = appendOptString(b, f, `"principal":`, in.Source.Principal)
-		}
-		if need.namespace {
-			b, f = appendOptString(b, f, `"namespace":`, in.Source.Namespace)
-		}
-		if need.ip {
-			b, _ = appendOptString(b, f, `"ip":`, in.Source.IP)
-		}
-		b = append(b, '}')
+		b = appendSource(b, &in.Source, need, cache)
 		first = false
 	}
 	if need.destination() {
@@ -68,6 +58,39 @@ func appendInput(b []byte, in *input, need needs) []byte {
 		b = append(b, '}')
 	}
 	return append(b, "}}"...)
+}
+
+// sourceCache holds the encoding of the latest source object: the requests
+// of a connection share their peer, and its SPIFFE ID is the longest string
+// a typical argument has to escape.
+type sourceCache struct {
+	src source
+	enc []byte
+}
+
+// appendSource appends the source object, from cache when it holds the
+// same source.
+func appendSource(b []byte, s *source, need needs, cache *sourceCache) []byte {
+	if cache != nil && cache.enc != nil && cache.src == *s {
+		return append(b, cache.enc...)
+	}
+	start := len(b)
+	b = append(b, `"source":{`...)
+	f := true
+	if need.principal {
+		b, f = appendOptString(b, f, `"principal":`, s.Principal)
+	}
+	if need.namespace {
+		b, f = appendOptString(b, f, `"namespace":`, s.Namespace)
+	}
+	if need.ip {
+		b, _ = appendOptString(b, f, `"ip":`, s.IP)
+	}
+	b = append(b, '}')
+	if cache != nil {
+		cache.src, cache.enc = *s, append(cache.enc[:0], b[start:]...)
+	}
+	return b
 }
 
 // appendRequest appends the request object.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -122,6 +123,24 @@ func TestAppendArgsLeavesOutUnobservedFields(t *testing.T) {
 		}
 		if want := pruned(t, in, need); !reflect.DeepEqual(dec, want) {
 			t.Errorf("%+v:\n got %s\nwant %v", need, got, want)
+		}
+	}
+}
+
+func TestAppendInputSourceCache(t *testing.T) {
+	var cache sourceCache
+	for i, src := range []source{
+		{Principal: "spiffe://td/ns/a/sa/b", Namespace: "a"},
+		{Principal: "spiffe://td/ns/a/sa/b", Namespace: "a"},
+		{Principal: "spiffe://td/ns/a/sa/c", Namespace: "a"},
+		{Principal: "spiffe://td/ns/a/sa/c", Namespace: "a", IP: "::1"},
+		{},
+		{Principal: "spiffe://td/ns/a/sa/b", Namespace: "a"},
+	} {
+		in := input{Source: src, Request: reqAttrs{Method: "GET", Path: fmt.Sprint("/", i)}}
+		want := appendArgs(nil, "p", "e", &in, everything)
+		if got := appendInput(appendArgsPrefix(nil, "p", "e"), &in, everything, &cache); !bytes.Equal(got, want) {
+			t.Errorf("request %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
 }

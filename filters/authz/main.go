@@ -33,6 +33,7 @@ type plugin struct {
 	// the policy and the entrypoint, are written once.
 	args   []byte
 	prefix int
+	source sourceCache
 	// keep is the set of headers the configuration lists (nil: all but
 	// the sensitive ones); need, the attributes the policy references.
 	keep map[string]bool
@@ -150,7 +151,7 @@ func (s *stream) reply(status int, body string, headers map[string]string, reaso
 // check asks the evaluator about one request.
 func (p *plugin) check(r request) (decision, error) {
 	in := buildInput(r, p.keep, p.need, now)
-	p.args = appendInput(p.args[:p.prefix], &in, p.need)
+	p.args = appendInput(p.args[:p.prefix], &in, p.need, &p.source)
 	out, err := proxywasm.CallForeignFunction(p.cfg.Function, p.args)
 	if err != nil {
 		return decision{}, fmt.Errorf("calling %s: %w", p.cfg.Function, err)
