@@ -55,9 +55,15 @@ type Instance struct {
 	seq      uint32 // numbers the outer calls (calling goroutine only)
 	timedOut atomic.Bool
 	depth    int
-	// The watchdog's view, under its mu: the call it saw and when.
+	// poll finds the functions' loop-check slots (poll.go); nil when the
+	// loop checks keep wazero's trampoline.
+	poll *pollLayout
+	// Under the watchdog's mu: the call it saw and when, the patched
+	// loop-check slots, and whether Close took it off the watchdog.
 	seen   int64
 	seenAt int64
+	polls  []pollPatch
+	closed bool
 }
 
 // stopping is the call value the watchdog swaps in when it stops the call
@@ -113,8 +119,12 @@ func (r *Runtime) Instantiate(ctx context.Context, c *Compiled, cfg InstanceConf
 	}
 	inst = &Instance{Module: mod, ctx: callCtx, rt: r}
 	if !r.noDeadlines {
-		c.prepare.Do(func() { c.interruptible = r.dropCallWatcher(c, mod) })
-		if !c.interruptible {
+		c.prepare.Do(func() { r.prepareInterrupts(c, mod) })
+		if c.interruptible {
+			if c.poll.engine != nil {
+				inst.poll = &c.poll
+			}
+		} else {
 			// wazero's goroutine per call closes the module from the
 			// calling goroutine when the watchdog cancels this context.
 			inst.ctx, inst.cancel = context.WithCancel(callCtx)
@@ -124,18 +134,29 @@ func (r *Runtime) Instantiate(ctx context.Context, c *Compiled, cfg InstanceConf
 	return inst, nil
 }
 
-// dropCallWatcher reports whether the watchdog can interrupt instances of c
-// itself (interrupt.go), logging why not.
-func (r *Runtime) dropCallWatcher(c *Compiled, mod api.Module) bool {
+// prepareInterrupts decides, before the first call into any instance of c,
+// whether the watchdog interrupts them itself (interrupt.go) and whether
+// their loop checks are cheap (poll.go), logging why not.
+func (r *Runtime) prepareInterrupts(c *Compiled, mod api.Module) {
 	err := r.shimErr
 	if err == nil {
 		err = dropCallWatcher(mod)
 	}
 	if err != nil {
 		r.log.Warn("runtime: callback deadlines use a goroutine per guest call", "sha256", c.SHA256, "err", err)
-		return false
+		return
 	}
-	return true
+	c.interruptible = true
+	err = r.stubErr
+	for name := range mod.ExportedFunctionDefinitions() {
+		if err == nil {
+			c.poll, err = layoutFor(mod.ExportedFunction(name), r.stub)
+		}
+		break
+	}
+	if err != nil {
+		r.log.Warn("runtime: guest loop checks leave native code on every iteration", "sha256", c.SHA256, "err", err)
+	}
 }
 
 // stop ends the call in progress from the watchdog: the guest fails at its
@@ -147,6 +168,7 @@ func (i *Instance) stop() {
 		return
 	}
 	interrupt(i.Module)
+	i.restorePolls()
 }
 
 // Call runs fn with params/results in stack (api.Function.CallWithStack).
@@ -168,6 +190,9 @@ func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) 
 	if armed {
 		i.seq++
 		i.call.Store(callStamp(i.seq, timeout))
+	}
+	if i.poll != nil {
+		i.cheapPolls(fn)
 	}
 	i.depth++
 	err := fn.CallWithStack(i.ctx, stack)

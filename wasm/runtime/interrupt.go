@@ -31,6 +31,8 @@ import (
 // flag without freeing the memory under the running guest
 // (api.Module.CloseWithExitCode does), hence the linkname.
 //
+// poll.go goes one step further and makes the loop checks themselves cheap.
+//
 // It is pinned to wazeroVersion: interrupt_test.go fails if go.mod names
 // another version or if the source facts above no longer hold. At run time
 // the struct layout is checked by name and type through reflection; if it

@@ -31,9 +31,10 @@ type Config struct {
 	// NoDeadlines compiles guests without wazero's termination checks, so
 	// a callback's deadline is not enforced: a runaway guest keeps its
 	// goroutine busy forever. What it saves is the check at every loop
-	// header of the guest (a call into the guest costs the same either way:
-	// see interrupt.go), which is Envoy's own trade-off: its Wasm runtimes
-	// have no deadline. Use it only for modules you trust.
+	// header of the guest (about 10 ns per iteration on linux/amd64, 45 ns
+	// elsewhere: poll.go); a call into the guest costs the same either way
+	// (interrupt.go). It is Envoy's own trade-off (its Wasm runtimes have
+	// no deadline). Use it only for modules you trust.
 	NoDeadlines bool
 }
 
@@ -53,6 +54,9 @@ type Runtime struct {
 	// shimErr is why the watchdog cannot interrupt guests itself (nil: it
 	// can); instances then pay wazero's goroutine per call.
 	shimErr error
+	// stub makes guest loop checks cheap (poll.go); nil with stubErr.
+	stub    *pollStub
+	stubErr error
 
 	mu       sync.Mutex
 	compiled map[string]*compileEntry
@@ -73,9 +77,11 @@ type Compiled struct {
 
 	// prepare runs once, at the first instantiation, before any call:
 	// interruptible is whether the watchdog interrupts its instances
-	// through the shim (else through their context).
+	// through the shim (else through their context), poll how their loop
+	// checks are made cheap.
 	prepare       sync.Once
 	interruptible bool
+	poll          pollLayout // zero: loop checks keep wazero's trampoline
 }
 
 // New creates the runtime. Close releases it.
@@ -112,16 +118,24 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		interval = 5 * time.Millisecond
 	}
 	shimErr := shimVersionOK()
-	if shimErr != nil && !cfg.NoDeadlines {
-		log.Warn("runtime: callback deadlines fall back to a goroutine per guest call", "err", shimErr)
+	var stub *pollStub
+	stubErr := shimErr
+	if !cfg.NoDeadlines {
+		if shimErr != nil {
+			log.Warn("runtime: callback deadlines fall back to a goroutine per guest call", "err", shimErr)
+		} else {
+			stub, stubErr = newPollStub()
+		}
 	}
 	return &Runtime{
 		shimErr:     shimErr,
+		stub:        stub,
+		stubErr:     stubErr,
 		log:         log,
 		rt:          wazero.NewRuntimeWithConfig(ctx, rc),
 		cache:       cache,
 		maxPages:    maxPages,
-		wd:          newWatchdog(interval),
+		wd:          newWatchdog(interval, stub),
 		noDeadlines: cfg.NoDeadlines,
 		compiled:    map[string]*compileEntry{},
 	}, nil

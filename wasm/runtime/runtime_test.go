@@ -37,7 +37,10 @@ const testModule = `(module
   (func (export "spin") (loop $l (br $l)))
   (func (export "trap") unreachable)
   (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "count") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1)))`
 
 func newRT(t testing.TB, dir string) *Runtime {
 	t.Helper()

@@ -13,14 +13,15 @@ import (
 // at most two intervals (later if the watchdog is starved, never earlier).
 type watchdog struct {
 	start time.Time
+	stub  *pollStub // nil: no heartbeat to renew
 	mu    sync.Mutex
 	insts map[*Instance]struct{}
 	done  chan struct{}
 	wg    sync.WaitGroup
 }
 
-func newWatchdog(interval time.Duration) *watchdog {
-	w := &watchdog{start: time.Now(), insts: map[*Instance]struct{}{}, done: make(chan struct{})}
+func newWatchdog(interval time.Duration, stub *pollStub) *watchdog {
+	w := &watchdog{start: time.Now(), stub: stub, insts: map[*Instance]struct{}{}, done: make(chan struct{})}
 	w.wg.Add(1)
 	go w.run(interval)
 	return w
@@ -35,6 +36,8 @@ func (w *watchdog) add(i *Instance) {
 func (w *watchdog) remove(i *Instance) {
 	w.mu.Lock()
 	delete(w.insts, i)
+	i.closed = true
+	i.restorePolls()
 	w.mu.Unlock()
 }
 
@@ -47,6 +50,9 @@ func (w *watchdog) run(interval time.Duration) {
 		case <-w.done:
 			return
 		case now := <-t.C:
+			if w.stub != nil {
+				w.stub.beat(time.Since(w.start).Nanoseconds(), pollQuantum*interval.Nanoseconds())
+			}
 			w.scan(now.Sub(w.start).Nanoseconds())
 		}
 	}
