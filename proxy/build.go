@@ -59,6 +59,8 @@ func (p *Proxy) newFilter(f *config.HTTPFilter) (httpx.Filter, error) {
 		return httpx.NewFault(f.Fault), nil
 	case config.FilterCORS:
 		return httpx.CORS{}, nil
+	case config.FilterDenyAll:
+		return httpx.DenyAll{}, nil
 	case config.FilterJWT:
 		return httpx.NewJWT(f.JWT, p.jwks)
 	case config.FilterWasm:

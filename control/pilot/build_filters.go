@@ -61,14 +61,19 @@ func (b *builder) filters() {
 			f.Priority = *wp.Priority
 		}
 		url, sha, ok := b.module(wp)
-		if !ok {
-			continue
+		if ok && !strings.HasPrefix(url, "file://") {
+			f.Cluster, ok = b.urlCluster("wasm", url)
 		}
-		f.URL, f.SHA256 = url, sha
-		if !strings.HasPrefix(url, "file://") {
-			if f.Cluster, ok = b.urlCluster("wasm", url); !ok {
-				continue
-			}
+		switch {
+		case ok:
+			f.URL, f.SHA256 = url, sha
+		case f.FailOpen:
+			continue
+		default:
+			// As Istio does for a fail-closed plugin it cannot fetch: the
+			// filter's place refuses every request until the module is there.
+			b.warn("WasmPlugin %s: module unavailable; FAIL_CLOSE, so its proxies deny every request until it is", f.Name)
+			f.Unavailable = true
 		}
 		if wp.VMConfig != nil {
 			for _, e := range wp.VMConfig.Env {
@@ -131,7 +136,9 @@ func (b *builder) targets(wp *api.WasmPlugin, ns string) bool {
 func (b *builder) module(wp *api.WasmPlugin) (url, sha string, ok bool) {
 	sha = strings.ToLower(wp.SHA256)
 	if stored, found := b.ix.in.Modules[wp.URL]; found {
-		if sha != "" && stored != sha {
+		// An OCI plugin's sha256 may be the image digest, which meshd
+		// checked when it pulled the module.
+		if sha != "" && stored != sha && !isOCI(wp.URL) {
 			b.warn("WasmPlugin url %s: sha256 %s does not match the stored module %s", wp.URL, sha, stored)
 			return "", "", false
 		}
@@ -150,6 +157,12 @@ func (b *builder) module(wp *api.WasmPlugin) (url, sha string, ok bool) {
 		b.warn("WasmPlugin url %s: not served by meshd's module store", wp.URL)
 	}
 	return "", "", false
+}
+
+// isOCI reports whether a module URL names an OCI image (oci:// or a
+// reference without a scheme).
+func isOCI(url string) bool {
+	return !strings.HasPrefix(url, "file://") && !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://")
 }
 
 // urlCluster adds the cluster Envoy fetches a URL (module, JWKS) through.

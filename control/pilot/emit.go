@@ -23,6 +23,7 @@ const (
 	SecretRootCA   = "ROOTCA"
 	SDSCluster     = "sds-grpc"
 	wasmTypeURL    = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
+	rbacTypeURL    = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC"
 	wasmRuntimeV8  = "envoy.wasm.runtime.v8"
 	moduleTimeout  = 30
 	defaultConnect = 10

@@ -105,7 +105,7 @@ func emitHTTPFilter(f HTTPFilterIR) *hcmv3.HttpFilter {
 	switch {
 	case f.ECDS:
 		return &hcmv3.HttpFilter{Name: f.Name, ConfigType: &hcmv3.HttpFilter_ConfigDiscovery{ConfigDiscovery: &corev3.ExtensionConfigSource{
-			ConfigSource: adsSource(), TypeUrls: []string{wasmTypeURL}}}}
+			ConfigSource: adsSource(), TypeUrls: []string{wasmTypeURL, rbacTypeURL}}}}
 	case f.Name == FilterJWT:
 		return &hcmv3.HttpFilter{Name: f.Name, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(emitJWT(f.JWT))}}
 	case f.Name == FilterFault:

@@ -218,6 +218,9 @@ type WasmFilterIR struct {
 	Ports    []uint32           `json:"ports,omitempty"`
 	// Cluster is the cluster Envoy fetches the module through.
 	Cluster string `json:"cluster"`
+	// Unavailable: the module cannot be served yet and the plugin fails
+	// closed, so its ECDS resource is a deny-all RBAC filter.
+	Unavailable bool `json:"unavailable,omitempty"`
 }
 
 // SecretIR is a credential served over SDS (gateway credentialName).

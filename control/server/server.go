@@ -67,6 +67,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.files = newFileModules(s.modules, cfg.Logger)
+	s.files.oci = newOCIModules(cfg, s.modules, s.requestPush)
 	s.pols = newPolicies(s.modules, cfg.Logger)
 	s.reports = report.New(cfg.ReportCapacity)
 	if s.quota, err = quota.New(cfg.GlobalQuota, nil); err != nil {
@@ -183,6 +184,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		run("monitor", func() error { return hs.Serve(s.monLis) })
 		run("pusher", func() error { s.pushLoop(ctx); return nil })
+		run("oci puller", func() error { s.files.oci.run(ctx); return nil })
 		s.log.Info("meshd serving", "xds", s.XDSAddr(), "secure-xds", s.SecureXDSAddr(), "monitor", s.MonitorAddr(), "webhook", s.WebhookAddr(), "config", s.configSource())
 		select {
 		case <-ctx.Done():

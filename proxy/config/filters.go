@@ -5,10 +5,12 @@ import (
 	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/config/rbac/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	jwtv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/jwt_authn/v3"
+	rbacfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/rbac/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -33,6 +35,8 @@ func filterKindOfURL(url string) HTTPFilterKind {
 		return FilterCORS
 	case "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication":
 		return FilterJWT
+	case "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC":
+		return FilterDenyAll
 	}
 	return ""
 }
@@ -75,6 +79,11 @@ func httpFilter(name string, tc *anypb.Any, ecds bool) (*HTTPFilter, error) {
 			return nil, at("typed_config", err)
 		}
 		out.Kind, out.JWT = FilterJWT, j
+	case *rbacfilterv3.RBAC:
+		if err := denyAll(c); err != nil {
+			return nil, at("typed_config", err)
+		}
+		out.Kind = FilterDenyAll
 	default:
 		return nil, unsupported("typed_config", "http filter %q (%s)", name, tc.GetTypeUrl())
 	}
@@ -357,4 +366,23 @@ func corsFilterPolicy(field string, c *corsv3.CorsPolicy) (*CORSPolicy, error) {
 		AllowHeaders: c.GetAllowHeaders(), ExposeHeaders: c.GetExposeHeaders(), MaxAge: c.GetMaxAge(),
 		AllowCredentials: c.GetAllowCredentials(),
 	}})
+}
+
+// denyAll accepts the one RBAC filter form supported: rules with the ALLOW
+// action and no policies, which match no request and so refuse all.
+func denyAll(r *rbacfilterv3.RBAC) error {
+	if err := onlyFields(r, "rules"); err != nil {
+		return err
+	}
+	rules := r.GetRules()
+	if rules == nil {
+		return unsupported("rules", "an RBAC filter without rules allows everything; only deny-all is supported")
+	}
+	if err := onlyFields(rules, "action", "policies"); err != nil {
+		return at("rules", err)
+	}
+	if rules.GetAction() != rbacv3.RBAC_ALLOW || len(rules.GetPolicies()) > 0 {
+		return unsupported("rules", "only deny-all (action ALLOW with no policies) is supported")
+	}
+	return nil
 }

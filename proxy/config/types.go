@@ -148,6 +148,11 @@ const (
 	FilterFault HTTPFilterKind = "envoy.filters.http.fault"
 	FilterCORS  HTTPFilterKind = "envoy.filters.http.cors"
 	FilterJWT   HTTPFilterKind = "envoy.filters.http.jwt_authn"
+	// FilterDenyAll is envoy.filters.http.rbac in the one form supported:
+	// an ALLOW action with no policies, which refuses every request. Istio
+	// sends it in place of a fail-closed Wasm plugin whose module is not
+	// available.
+	FilterDenyAll HTTPFilterKind = "envoy.filters.http.rbac"
 )
 
 // HTTPFilter is one entry of the HTTP filter chain (the router excluded).
