@@ -143,7 +143,10 @@ func TestResponseFraming(t *testing.T) {
 			},
 			[]string{"HTTP/1.1 204 No Content\r\n"}, []string{"Content-Length", "chunked", "abc"}},
 		{"304 keeps its length", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
-			func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Content-Length", "7"); w.WriteHeader(304) },
+			func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "7")
+				w.WriteHeader(304)
+			},
 			[]string{"HTTP/1.1 304 Not Modified\r\n", "Content-Length: 7\r\n"}, []string{"chunked"}},
 		{"http/1.0 unknown length closes", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 			func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) },
@@ -173,7 +176,10 @@ func TestResponseFraming(t *testing.T) {
 			},
 			[]string{"X-Evil: a  Set-Cookie: x\r\n", "Content-Length: 0\r\n"}, []string{"Bad Name"}},
 		{"short body closes", "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
-			func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Content-Length", "5"); io.WriteString(w, "ab") },
+			func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "5")
+				io.WriteString(w, "ab")
+			},
 			[]string{"Content-Length: 5\r\n", "\r\n\r\nab"}, nil}, // and the server closes
 		{"informational", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
 			func(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +219,7 @@ func TestRefusedRequestsAreAnsweredAndClosed(t *testing.T) {
 		"GET / HTTP/1.1\r\n\r\n": "400 Bad Request",
 		"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n": "400 Bad Request",
 		"GET / HTTP/1.1\r\nHost: h\r\nX: " + strings.Repeat("a", 70000) + "\r\n\r\n":            "431 Request Header Fields Too Large",
-		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n":                                                       "505 HTTP Version Not Supported",
+		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n":                                                      "505 HTTP Version Not Supported",
 	} {
 		addr := start(t, &Server{Handler: echo})
 		c, _ := dial(t, addr)

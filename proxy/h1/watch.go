@@ -84,7 +84,7 @@ func (c *conn) stopWatch() {
 	if watching {
 		_ = c.rwc.SetReadDeadline(aLongTimeAgo)
 		<-done
-		c.dirtyRD = true
+		_ = c.rwc.SetReadDeadline(time.Time{})
 	}
 }
 
