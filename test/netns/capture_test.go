@@ -92,7 +92,7 @@ func TestCaptureThroughBothSidecars(t *testing.T) {
 		{"client sidecar → web: 403", probe{"client", statsPort, "envoy_cluster_outbound_8080__web_mesh_upstream_rq_403", nil}, 2},
 		{"web sidecar inbound 2xx", probe{"web", statsPort, "envoy_http_inbound_0_0_0_0_8080_downstream_rq_2xx", nil}, 3},
 		{"web sidecar inbound 4xx", probe{"web", statsPort, "envoy_http_inbound_0_0_0_0_8080_downstream_rq_4xx", nil}, 2},
-		{"web sidecar → its app (denied requests never reach it)", probe{"web", statsPort, "envoy_cluster_inbound_8080___upstream_rq_total", nil}, 3},
+		{"web sidecar → its app (denied requests never reach it)", probe{"web", statsPort, "envoy_cluster_inbound_8080__web_mesh_upstream_rq_total", nil}, 3},
 		{"source reporter: 200 from web", probe{"client", mergedPort, "istio_requests_total",
 			with(src, "response_code", "200", "destination_workload", "web")}, 3},
 		{"source reporter: 403", probe{"client", mergedPort, "istio_requests_total", with(src, "response_code", "403")}, 2},
