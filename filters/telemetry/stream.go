@@ -11,9 +11,9 @@ import (
 // reasonHeader is where the authz filter puts a denial's reason.
 const reasonHeader = "x-wasmesh-authz-reason"
 
-// stream is one request. The header callbacks read each header map once
-// (one host call each); the stream end reads only the properties the
-// labels and the record need.
+// stream is one request. The header callbacks read only the headers the
+// stream needs, in the fewest host calls; the stream end reads only the
+// properties the labels and the record need.
 type stream struct {
 	types.DefaultHttpContext
 	p                     *plugin
@@ -34,36 +34,49 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	if s.reporter == "" {
 		s.reporter = reporterFromDirection()
 	}
-	hs, _ := proxywasm.GetHttpRequestHeaders()
-	s.protocol = "http"
+	var contentType, peer string
 	sawPeer := false
-	for _, h := range hs {
-		switch strings.ToLower(h[0]) {
-		case ":method":
-			s.method = h[1]
-		case ":path":
-			s.path = h[1]
-		case ":authority":
-			s.host = h[1]
-		case "x-request-id":
-			s.requestID = h[1]
-		case "content-type":
-			if strings.HasPrefix(h[1], "application/grpc") {
-				s.protocol = "grpc"
-			}
-		case peerHeader:
-			sawPeer = true
-			if s.reporter == "destination" {
-				if pi, err := s.p.peers.decode(h[1]); err == nil {
-					s.peer = pi
-				}
+	if s.p.cfg.ReportCluster != "" {
+		// Records need most of the request's headers: one call for the map.
+		hs, _ := proxywasm.GetHttpRequestHeaders()
+		for _, h := range hs {
+			switch strings.ToLower(h[0]) {
+			case ":method":
+				s.method = h[1]
+			case ":path":
+				s.path = h[1]
+			case ":authority":
+				s.host = h[1]
+			case "x-request-id":
+				s.requestID = h[1]
+			case "content-type":
+				contentType = h[1]
+			case peerHeader:
+				peer, sawPeer = h[1], true
 			}
 		}
+	} else {
+		// Metrics alone need two or three headers: one call each, whatever
+		// the size of the request.
+		contentType, _ = proxywasm.GetHttpRequestHeader("content-type")
+		s.host, _ = proxywasm.GetHttpRequestHeader(":authority")
+		if s.reporter == "destination" {
+			var err error
+			peer, err = proxywasm.GetHttpRequestHeader(peerHeader)
+			sawPeer = err == nil
+		}
+	}
+	s.protocol = "http"
+	if strings.HasPrefix(contentType, "application/grpc") {
+		s.protocol = "grpc"
 	}
 	switch {
 	case s.reporter != "destination":
 		_ = proxywasm.ReplaceHttpRequestHeader(peerHeader, s.p.selfHeader)
 	case sawPeer:
+		if pi, err := s.p.peers.decode(peer); err == nil {
+			s.peer = pi
+		}
 		_ = proxywasm.RemoveHttpRequestHeader(peerHeader)
 	}
 	return types.ActionContinue
