@@ -63,12 +63,25 @@ func TestInterruptShimPinned(t *testing.T) {
 		{"internal/engine/wazevo/frontend/frontend.go", "c.checkModuleExitCodeSig = ssa.Signature{\n\t\tID: c.memoryGrowSig.ID + 1,\n\t\t// Only takes execution context.\n\t\tParams: []ssa.Type{ssa.TypeI64},\n\t}", "the check takes only the execution context and returns nothing"},
 		{"internal/engine/wazevo/backend/isa/amd64/abi_go_call.go", "// Execution context is always the first argument.\n\texecCtrPtr := raxVReg", "the trampoline finds the execution context in rax"},
 		{"internal/engine/wazevo/backend/isa/amd64/abi.go", "CalleeSavedRegisters: regalloc.NewRegSet(\n\t\trdx, r12, r13, r14, r15,", "the stub keeps rdx"},
+		{"internal/engine/wazevo/wazevoapi/offsetdata.go", "ExecutionContextOffsetStackGrowRequiredSize Offset = 64", "stubCounterOffset"},
+		{"internal/engine/wazevo/backend/isa/amd64/abi_go_call.go", "cur = linkInstr(cur, m.allocateInstr().asMovRM(r15VReg,\n\t\tnewOperandMem(m.newAmodeImmReg(wazevoapi.ExecutionContextOffsetStackGrowRequiredSize.U32(), raxVReg)), 8))\n\t// Restore the temporary.\n\tcur = linkInstr(cur, m.allocateInstr().asPop64(r15VReg))\n\t// Call the Go function to grow the stack.\n\tcur = linkInstr(cur, m.allocateInstr().asCallIndirect(newOperandMem(m.newAmodeImmReg(\n\t\twazevoapi.ExecutionContextOffsetStackGrowCallTrampolineAddress.U32(), raxVReg)), nil))", "compiled code sets the stub's counter word right before growing the stack"},
 		{"internal/engine/wazevo/backend/isa/amd64/abi.go", "CallerSavedRegisters: regalloc.NewRegSet(\n\t\trax, rcx, rbx, rsi, rdi, r8, r9, r10, r11,", "the stub may clobber rcx and rsi"},
 	}
 	for _, f := range facts {
 		if !strings.Contains(src(f.file), f.text) {
 			t.Errorf("wazero %s %s no longer has (%s):\n%s", m.Version, f.file, f.why, f.text)
 		}
+	}
+	// Compiled amd64 code writes the stub's counter word in one place only.
+	var writes int
+	amd64, _ := filepath.Glob(filepath.Join(m.Dir, "internal/engine/wazevo/backend/isa/amd64/*.go"))
+	for _, path := range amd64 {
+		if !strings.HasSuffix(path, "_test.go") {
+			writes += strings.Count(src(strings.TrimPrefix(path, m.Dir+"/")), "ExecutionContextOffsetStackGrowRequiredSize.U32()")
+		}
+	}
+	if writes != 1 {
+		t.Errorf("amd64 code uses ExecutionContextOffsetStackGrowRequiredSize %d times, want 1", writes)
 	}
 	// The shim clears compiledModule.ensureTermination after compilation:
 	// it must have no reader but callWithStack, and no writer but the
@@ -81,15 +94,17 @@ func TestInterruptShimPinned(t *testing.T) {
 			continue
 		}
 		for line := range strings.SplitSeq(src(strings.TrimPrefix(path, m.Dir+"/")), "\n") {
-			if strings.Contains(line, ".ensureTermination") || strings.Contains(line, ".checkModuleExitCodeTrampolineAddress") {
+			if strings.Contains(line, ".ensureTermination") || strings.Contains(line, ".checkModuleExitCodeTrampolineAddress") || strings.Contains(line, ".stackGrowRequiredSize") {
 				uses = append(uses, filepath.Base(path)+": "+strings.TrimSpace(line))
 			}
 		}
 	}
 	want := []string{
 		"call_engine.go: ensureTermination := p.parent.ensureTermination",
+		// poll.go: Go reads the stub's counter word only when growing the
+		// stack, and writes the slot once, when the function is made.
+		"call_engine.go: newLen := 2*currentLen + c.execCtx.stackGrowRequiredSize + 16 // Stack might be aligned to 16 bytes, so add 16 bytes just in case.",
 		"engine_cache.go: cm.ensureTermination = ensureTermination",
-		// poll.go: the slot is written once, when the function is made.
 		"module_engine.go: ce.execCtx.checkModuleExitCodeTrampolineAddress = sharedFunctions.checkModuleExitCodeAddress",
 	}
 	if strings.Join(uses, "\n") != strings.Join(want, "\n") {

@@ -44,8 +44,13 @@ const maxPolls = 64
 const pollQuantum = 3
 
 // pollOffset is where the slot lies in the execution context, per wazero's
-// wazevoapi.ExecutionContextOffsetCheckModuleExitCodeTrampolineAddress.
-const pollOffset = 88
+// wazevoapi.ExecutionContextOffsetCheckModuleExitCodeTrampolineAddress;
+// stubCounterOffset the word the stub counts in
+// (wazevoapi.ExecutionContextOffsetStackGrowRequiredSize).
+const (
+	pollOffset        = 88
+	stubCounterOffset = 64
+)
 
 // pollPatch is one patched slot.
 type pollPatch struct {
@@ -77,6 +82,9 @@ func layoutFor(fn api.Function, stub *pollStub) (pollLayout, error) {
 	slot, ok := ec.Type.FieldByName("checkModuleExitCodeTrampolineAddress")
 	if !ok || slot.Offset != pollOffset || slot.Type.Kind() != reflect.Pointer || slot.Type.Size() != unsafe.Sizeof(uintptr(0)) {
 		return bad("executionContext.checkModuleExitCodeTrampolineAddress")
+	}
+	if counter, ok := ec.Type.FieldByName("stackGrowRequiredSize"); !ok || counter.Offset != stubCounterOffset || counter.Type.Kind() != reflect.Uintptr {
+		return bad("executionContext.stackGrowRequiredSize")
 	}
 	l := pollLayout{engine: ce, offset: ec.Offset + slot.Offset, stub: stub}
 	if err := stub.setTrampoline(atomic.LoadPointer(l.pollSlot(fn))); err != nil {

@@ -24,9 +24,18 @@ type pollStub struct {
 	mono0 int64
 }
 
-// stubCode, with the data page 4096 bytes after the code's start:
+// stubCode, with the data page 4096 bytes after the code's start. rax is
+// the function's execution context; its stackGrowRequiredSize word (+64)
+// serves as an iteration counter between heartbeat checks: compiled code
+// writes it right before calling the stack-grow trampoline and Go reads it
+// only there, so the counter never reaches either.
 //
-//	mov rcx, rax           ; rax = execution context, kept for the trampoline
+//	dec qword [rax+64]
+//	jle check
+//	ret                    ; the common case: a load, a store, two jumps
+//	check:
+//	mov qword [rax+64], stubEvery
+//	mov rcx, rax           ; kept for the trampoline
 //	mov rsi, rdx           ; rdx is callee-saved in wazevo's ABI
 //	rdtsc
 //	shl rdx, 32
@@ -36,22 +45,32 @@ type pollStub struct {
 //	mov rax, rcx
 //	jae slow               ; heartbeat stale (or TSC past it)
 //	ret
-//	slow: jmp [rip+trampoline]
+//	slow:
+//	mov qword [rax+64], 1  ; check again at the next loop header
+//	jmp [rip+trampoline]
 //
 // It clobbers only rcx, rsi and flags, all caller-saved at the call site.
 var stubCode = []byte{
+	0x48, 0xff, 0x48, 0x40,
+	0x7e, 0x01,
+	0xc3,
+	0x48, 0xc7, 0x40, 0x40, 0, 0, 0, 0, // imm32 stubEvery at 11
 	0x48, 0x89, 0xc1,
 	0x48, 0x89, 0xd6,
 	0x0f, 0x31,
 	0x48, 0xc1, 0xe2, 0x20,
 	0x48, 0x09, 0xd0,
-	0x48, 0x3b, 0x05, 0, 0, 0, 0, // disp32 at 18, next instruction at 22
+	0x48, 0x3b, 0x05, 0, 0, 0, 0, // disp32 at 33, next instruction at 37
 	0x48, 0x89, 0xf2,
 	0x48, 0x89, 0xc8,
 	0x73, 0x01,
 	0xc3,
-	0xff, 0x25, 0, 0, 0, 0, // disp32 at 33, next instruction at 37
+	0x48, 0xc7, 0x40, 0x40, 0x01, 0, 0, 0,
+	0xff, 0x25, 0, 0, 0, 0, // disp32 at 56, next instruction at 60
 }
+
+// stubEvery is how many loop headers pass between heartbeat checks.
+const stubEvery = 256
 
 const pageSize = 4096
 
@@ -74,8 +93,9 @@ func newPollStub() (*pollStub, error) {
 		return nil, fmt.Errorf("runtime: map the loop-check stub: %w", err)
 	}
 	copy(mem, stubCode)
-	binary.LittleEndian.PutUint32(mem[18:], uint32(pageSize-22))
-	binary.LittleEndian.PutUint32(mem[33:], uint32(pageSize+8-37))
+	binary.LittleEndian.PutUint32(mem[11:], stubEvery)
+	binary.LittleEndian.PutUint32(mem[33:], uint32(pageSize-37))
+	binary.LittleEndian.PutUint32(mem[56:], uint32(pageSize+8-60))
 	if err := syscall.Mprotect(mem[:pageSize], syscall.PROT_READ|syscall.PROT_EXEC); err != nil {
 		_ = syscall.Munmap(mem)
 		return nil, fmt.Errorf("runtime: protect the loop-check stub: %w", err)

@@ -31,7 +31,7 @@ type Config struct {
 	// NoDeadlines compiles guests without wazero's termination checks, so
 	// a callback's deadline is not enforced: a runaway guest keeps its
 	// goroutine busy forever. What it saves is the check at every loop
-	// header of the guest (about 10 ns per iteration on linux/amd64, 45 ns
+	// header of the guest (about 1 ns per iteration on linux/amd64, 25–45 ns
 	// elsewhere: poll.go); a call into the guest costs the same either way
 	// (interrupt.go). It is Envoy's own trade-off (its Wasm runtimes have
 	// no deadline). Use it only for modules you trust.
