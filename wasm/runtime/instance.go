@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
-
 	"sync/atomic"
+	"time"
+	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -62,7 +62,7 @@ type Instance struct {
 	// loop-check slots, and whether Close took it off the watchdog.
 	seen   int64
 	seenAt int64
-	polls  []pollPatch
+	polls  []*unsafe.Pointer
 	closed bool
 }
 

@@ -13,12 +13,13 @@ import (
 // header) as an indirect call through a slot of the calling function's
 // execution context (wazevo executionContext.checkModuleExitCodeTrampolineAddress).
 // The trampoline there leaves native code for Go, which reads the module's
-// Closed flag: about 45 ns per loop iteration, most of what a Go guest pays
-// for deadlines.
+// Closed flag: 25–45 ns per loop iteration on this project's machines, most
+// of what a Go guest paid for deadlines.
 //
 // So the runtime points the slot of every function it calls at a small
-// native stub (pollStub) that returns at once while the watchdog's heartbeat
-// is fresh and otherwise jumps to wazero's trampoline. The watchdog renews
+// native stub (pollStub, linux/amd64 only) that returns at once while the
+// watchdog's heartbeat is fresh (it looks every 256 loop headers) and
+// otherwise jumps to wazero's trampoline. The watchdog renews
 // the heartbeat on every tick, and when it stops a call it sets Closed and
 // puts the trampoline back in that instance's slots (Instance.stop): the
 // next loop header then leaves for Go and fails the call.
@@ -51,11 +52,6 @@ const (
 	pollOffset        = 88
 	stubCounterOffset = 64
 )
-
-// pollPatch is one patched slot.
-type pollPatch struct {
-	slot *unsafe.Pointer
-}
 
 // pollLayout is what cheapPolls needs: the function type and slot offset,
 // and the runtime's stub.
@@ -115,7 +111,7 @@ func (i *Instance) cheapPolls(fn api.Function) {
 	if i.timedOut.Load() || i.closed || len(i.polls) >= maxPolls || atomic.LoadPointer(slot) != l.stub.trampoline() {
 		return
 	}
-	i.polls = append(i.polls, pollPatch{slot: slot})
+	i.polls = append(i.polls, slot)
 	atomic.StorePointer(slot, l.stub.code)
 }
 
@@ -124,7 +120,7 @@ func (i *Instance) cheapPolls(fn api.Function) {
 // flag) and when the instance is closed (a later call then fails at its
 // first loop header instead of spinning unwatched).
 func (i *Instance) restorePolls() {
-	for _, p := range i.polls {
-		atomic.StorePointer(p.slot, i.poll.stub.trampoline())
+	for _, slot := range i.polls {
+		atomic.StorePointer(slot, i.poll.stub.trampoline())
 	}
 }
