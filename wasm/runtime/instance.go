@@ -176,9 +176,8 @@ func (i *Instance) stop() {
 // NoDeadlines: none), enforced within two watchdog intervals after it;
 // nested calls made by host functions during it share the outer deadline.
 // Arming it reads no clock: the watchdog times the call from when it first
-// sees it. A failed call
-// returns an error wrapping ErrTimeout or ErrTrap; the instance is then
-// unusable.
+// sees it. A failed call returns an error wrapping ErrTimeout or ErrTrap;
+// the instance is then unusable.
 func (i *Instance) Call(fn api.Function, timeout time.Duration, stack []uint64) error {
 	if fn == nil {
 		return fmt.Errorf("%w: function not exported", ErrTrap)
