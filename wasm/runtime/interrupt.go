@@ -15,21 +15,23 @@ import (
 // goroutine wazero v1.12.0 starts for every call when compiled with
 // WithCloseOnContextDone(true).
 //
-// That option does two things, both keyed on one flag of wazevo's
-// compiledModule (ensureTermination): the compiler puts a check of the
-// module's Closed flag at every loop header (so a pure loop stops), and
+// That option does two things: the compiler puts a check of the module's
+// Closed flag at every loop header (so a pure loop stops), and, because
+// wazevo's compiledModule keeps a copy of the flag (ensureTermination),
 // callWithStack starts a goroutine per call that waits on ctx.Done() and then
 // sets Closed without freeing anything
 // ((*wasm.ModuleInstance).closeWithExitCodeWithoutClosingResource; the
 // calling goroutine frees the resources in FailIfClosed when it sees it).
 //
 // The shim keeps the compiled checks and drops the goroutine: after the
-// first instantiation of a module it clears ensureTermination (the only
-// other reader is callWithStack), and the watchdog calls
+// first instantiation of a module it clears the compiledModule's copy (read
+// by callWithStack only), and the watchdog calls
 // closeWithExitCodeWithoutClosingResource itself, exactly what wazero's
 // goroutine would have done. No public or experimental wazero API sets the
-// flag without freeing the memory under the running guest
-// (api.Module.CloseWithExitCode does), hence the linkname.
+// flag without freeing the memory under the running guest:
+// api.Module.CloseWithExitCode frees it, experimental.CloseNotifier only
+// reports a close, and function listeners run on the calling goroutine at
+// function boundaries, which a pure loop never reaches. Hence the linkname.
 //
 // poll.go goes one step further and makes the loop checks themselves cheap.
 //
