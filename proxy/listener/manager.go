@@ -116,6 +116,12 @@ func (m *Manager) Update(ls map[string]*config.Listener) error {
 			}
 			continue
 		}
+		if fresh && l.ln != nil {
+			// accept only once the listener has its config: a connection
+			// arriving in between would find none
+			m.wg.Add(1)
+			go l.acceptLoop()
+		}
 		m.active[name] = l
 	}
 	addrs := map[string]*listener{}
@@ -191,8 +197,6 @@ func (m *Manager) open(cfg *config.Listener) (*listener, error) {
 			return nil, fmt.Errorf("listener: %s: %w", cfg.Name, err)
 		}
 		l.ln = ln
-		m.wg.Add(1)
-		go l.acceptLoop()
 	}
 	return l, nil
 }
