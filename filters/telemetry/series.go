@@ -1,6 +1,10 @@
 package main
 
-import "github.com/wasmesh/wasmesh/sdk/proxywasm"
+import (
+	"strings"
+
+	"github.com/wasmesh/wasmesh/sdk/proxywasm"
+)
 
 // maxSeries bounds the series cache: label values come partly from peers,
 // so a flood of distinct values must not grow the guest's memory without
@@ -59,6 +63,10 @@ func (p *plugin) seriesFor(k *seriesKey) *series {
 	if len(p.series) >= maxSeries {
 		clear(p.series)
 	}
-	p.series[*k] = m
+	// The key outlives the stream: copies of the values that may be header
+	// values, which share the SDK's larger blocks.
+	key := *k
+	key.destService, key.grpcStatus = strings.Clone(k.destService), strings.Clone(k.grpcStatus)
+	p.series[key] = m
 	return m
 }
