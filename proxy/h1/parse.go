@@ -86,6 +86,10 @@ type parser struct {
 	fields []field
 }
 
+// headerRoom is the room left in a request's header map for the fields the
+// proxy adds (X-Request-Id, X-Forwarded-Proto, ...) without growing it.
+const headerRoom = 4
+
 // zeroRequest is copied by WithContext into each new request.
 var zeroRequest http.Request
 
@@ -176,7 +180,7 @@ func (p *parser) parse(head []byte, ctx context.Context) (*http.Request, framing
 	if minor == 0 {
 		r.Proto = "HTTP/1.0"
 	}
-	hdr := make(http.Header, len(p.fields))
+	hdr := make(http.Header, len(p.fields)+headerRoom)
 	vals := make([]string, len(p.fields)) // one backing array for single values
 	for i, f := range p.fields {
 		k, v := s[f.ks:f.ke], s[f.vs:f.ve]
