@@ -26,6 +26,9 @@ const (
 
 const bufSize = 4 << 10
 
+// keptHeadBytes is the largest head buffer a connection keeps between requests.
+const keptHeadBytes = 16 << 10
+
 var (
 	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
 	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 2*bufSize) }}
@@ -195,9 +198,6 @@ func (c *conn) handOff() {
 	c.srv.untrack(c)
 	b, _ := c.br.Peek(c.br.Buffered())
 	read := bytes.Clone(b)
-	if c.pending { // cannot happen before the first request; kept for safety
-		read = append(read, c.one[0])
-	}
 	_ = c.rwc.SetReadDeadline(time.Time{})
 	c.br.Reset(nil)
 	readers.Put(c.br)
@@ -222,6 +222,9 @@ func (c *conn) serveRequest() bool {
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
 	r, fr, err := c.p.parse(c.head, ctx)
+	if cap(c.head) > keptHeadBytes {
+		c.head = nil // the request holds its own copy; do not keep a large buffer
+	}
 	if err != nil {
 		c.refuse(err)
 		return false

@@ -314,6 +314,9 @@ func (w *response) writeBody(p []byte) error {
 // http.TrailerPrefix.
 func (w *response) appendTrailers(b []byte) []byte {
 	for _, k := range w.trailers {
+		if !validName(k) {
+			continue
+		}
 		for _, v := range w.hdr[k] {
 			b = appendField(b, k, v)
 		}
