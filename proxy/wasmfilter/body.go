@@ -18,11 +18,18 @@ import (
 // over it gets 413; a response over it is reset (its headers are already sent).
 const bufferLimit = 1 << 20
 
-const chunkSize = 32 << 10
+// chunkSize is the most a body read asks for; minRead the least.
+const (
+	chunkSize = 32 << 10
+	minRead   = 512
+)
 
 // errBodyRejected resets a response whose body the guest refused after the
 // headers were already sent downstream.
 var errBodyRejected = errors.New("wasmfilter: response body rejected by the filter")
+
+// errBodyTooLong stops a body that runs past its Content-Length.
+var errBodyTooLong = errors.New("wasmfilter: body longer than its Content-Length")
 
 // requestBody drives proxy_on_request_body over the downstream body before
 // the request is routed. While the guest pauses, chunks accumulate in one
@@ -35,7 +42,7 @@ func (f *Filter) requestBody(s *httpx.Stream, st *host.HTTPStream, ss *streamSyn
 		// A gRPC stream may send no message before it hears from the
 		// server: never wait for its body before routing. The guest sees
 		// it as it flows; a local reply then resets the upstream stream.
-		r.Body = io.NopCloser(&streamBody{src: r.Body, call: st.OnRequestBody, onEOF: f.trailersOnEOF(s, st, ss)})
+		r.Body = io.NopCloser(&streamBody{src: r.Body, left: -1, call: st.OnRequestBody, onEOF: f.trailersOnEOF(s, st, ss)})
 		return nil
 	}
 	var buf []byte
@@ -70,7 +77,7 @@ func (f *Filter) requestBody(s *httpx.Stream, st *host.HTTPStream, ss *streamSyn
 			setRequestBody(r, bytes.NewReader(buf), int64(len(buf)))
 			return nil
 		}
-		rest := &streamBody{src: r.Body, call: st.OnRequestBody, onEOF: f.trailersOnEOF(s, st, ss)}
+		rest := &streamBody{src: r.Body, left: -1, call: st.OnRequestBody, onEOF: f.trailersOnEOF(s, st, ss)}
 		setRequestBody(r, io.MultiReader(bytes.NewReader(buf), rest), -1)
 		return nil
 	}
@@ -119,7 +126,7 @@ func responseBody(st *host.HTTPStream) func(io.Reader, *http.Response) io.Reader
 		if !hasBody(method, resp.StatusCode, resp.Header.Get("Content-Length")) {
 			return body // headers only: no body callback, as in Envoy
 		}
-		return &streamBody{src: body, call: st.OnResponseBody, onEOF: func() error {
+		return &streamBody{src: body, left: resp.ContentLength, call: st.OnResponseBody, onEOF: func() error {
 			if len(resp.Trailer) == 0 {
 				return nil
 			}
@@ -143,10 +150,13 @@ func hasBody(method string, status int, contentLength string) bool {
 // PAUSE keeps the data until the guest continues (or the
 // stream ends), bounded by bufferLimit.
 type streamBody struct {
-	src   io.Reader
+	src io.Reader
+	// left is what remains of a body of known length (Content-Length), so
+	// that its last chunk reaches the guest with end_of_stream set (one
+	// callback, not a second empty one); -1 when unknown.
+	left  int64
 	call  func(*[]byte, bool) host.Result
 	onEOF func() error
-	chunk []byte // read buffer
 	buf   []byte // held for the guest
 	out   []byte // released, not yet read
 	err   error
@@ -165,11 +175,7 @@ func (b *streamBody) Read(p []byte) (int, error) {
 }
 
 func (b *streamBody) fill() {
-	if b.chunk == nil {
-		b.chunk = make([]byte, chunkSize)
-	}
-	n, err := b.src.Read(b.chunk)
-	b.buf = append(b.buf, b.chunk[:n]...)
+	n, err := b.read()
 	eos := err == io.EOF
 	if err != nil && !eos {
 		b.err = err
@@ -199,6 +205,39 @@ func (b *streamBody) fill() {
 			}
 		}
 	}
+}
+
+// read appends what the source has to b.buf, in a buffer sized for the
+// body when its length is known. At the declared length it reads once more
+// for the source's end (so an upstream connection is released) and reports
+// io.EOF with the last data.
+func (b *streamBody) read() (int, error) {
+	if cap(b.buf)-len(b.buf) < minRead {
+		size := int64(chunkSize)
+		if b.left >= 0 {
+			size = min(size, max(b.left, minRead))
+		}
+		nb := make([]byte, len(b.buf), len(b.buf)+int(size))
+		copy(nb, b.buf)
+		b.buf = nb
+	}
+	n, err := b.src.Read(b.buf[len(b.buf):cap(b.buf)])
+	b.buf = b.buf[:len(b.buf)+n]
+	if b.left < 0 || err != nil {
+		return n, err
+	}
+	if b.left -= int64(n); b.left > 0 {
+		return n, nil
+	}
+	var one [1]byte
+	extra, err := b.src.Read(one[:])
+	switch {
+	case extra > 0 || b.left < 0:
+		return n, errBodyTooLong
+	case err == nil:
+		return n, nil // the source has not said so yet: a later read will
+	}
+	return n, err
 }
 
 func replaceHeader(h http.Header, ps []abi.Pair) {

@@ -200,10 +200,29 @@ func statusOf(r *http.Response) int {
 	return r.StatusCode
 }
 
+// lowerKeys holds the lower-case form of common canonical header keys, so
+// that handing headers to a guest does not allocate one per request.
+var lowerKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
+		"Connection", "Content-Encoding", "Content-Length", "Content-Type", "Cookie", "Date", "Etag", "Grpc-Encoding",
+		"Grpc-Accept-Encoding", "Grpc-Message", "Grpc-Status", "Grpc-Timeout", "Last-Modified", "Location", "Origin", "Referer",
+		"Server", "Set-Cookie", "Te", "Traceparent", "Tracestate", "Transfer-Encoding", "User-Agent", "Vary",
+		"X-B3-Parentspanid", "X-B3-Sampled", "X-B3-Spanid", "X-B3-Traceid", "X-Envoy-Attempt-Count",
+		"X-Envoy-Upstream-Service-Time", "X-Forwarded-Client-Cert", "X-Forwarded-For", "X-Forwarded-Proto",
+		"X-Request-Id", "X-Wasmesh-Authz-Reason", "X-Wasmesh-Peer-Metadata"} {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()
+
 func pairs(h http.Header) []abi.Pair {
-	var out []abi.Pair
+	out := make([]abi.Pair, 0, len(h)+4)
 	for k, vs := range h {
-		lk := strings.ToLower(k)
+		lk, ok := lowerKeys[k]
+		if !ok {
+			lk = strings.ToLower(k)
+		}
 		for _, v := range vs {
 			out = append(out, abi.Pair{Key: lk, Value: v})
 		}

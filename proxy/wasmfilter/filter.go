@@ -2,6 +2,7 @@ package wasmfilter
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,12 +73,15 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 	})
 	s.OnDone(st.Done)
 	hdrs := requestPairs(s.Req)
+	sent := slices.Clone(hdrs)
 	noBody := s.Req.ContentLength == 0 || s.Req.Body == nil || s.Req.Body == http.NoBody
 	r := st.OnRequestHeaders(&hdrs, noBody)
 	if lr := f.wait(s, ss, r); lr != nil {
 		return lr
 	}
-	applyRequest(s.Req, hdrs)
+	if !slices.Equal(sent, hdrs) {
+		applyRequest(s.Req, hdrs)
+	}
 	if !noBody {
 		if lr := f.requestBody(s, st, ss); lr != nil {
 			return lr
@@ -87,16 +91,19 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 	s.OnResponseHeaders(func(status int, h http.Header) {
 		pr.status = status
 		rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
+		sent := slices.Clone(rh)
 		res := st.OnResponseHeaders(&rh, false)
 		if res.Local != nil {
 			return // headers are already committed upstream; Envoy would reset, we keep the response
 		}
-		for k := range h {
-			delete(h, k)
-		}
-		for _, p := range rh {
-			if !strings.HasPrefix(p.Key, ":") {
-				h.Add(p.Key, p.Value)
+		if !slices.Equal(sent, rh) {
+			for k := range h {
+				delete(h, k)
+			}
+			for _, p := range rh {
+				if !strings.HasPrefix(p.Key, ":") {
+					h.Add(p.Key, p.Value)
+				}
 			}
 		}
 		if hasBody(s.Req.Method, status, h.Get("Content-Length")) {
