@@ -69,7 +69,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.drain, "drain-time", 5*time.Second, "how long in-flight requests may finish on shutdown or config change")
 	fs.StringVar(&f.wasmCache, "wasm-cache-dir", "", "directory for fetched Wasm modules and compilation cache (default: a temp dir)")
-	fs.BoolVar(&f.wasmDeadlines, "wasm-deadlines", true, "stop a Wasm callback that overruns its deadline; false makes calls several times cheaper (Envoy's behaviour; trusted filters only)")
+	fs.BoolVar(&f.wasmDeadlines, "wasm-deadlines", true, "stop a Wasm callback that overruns its deadline (on linux/amd64 about 10 ns per callback and 1 ns per guest loop iteration); false: no deadline, as Envoy (trusted filters only)")
 	fs.StringVar(&f.id.workload, "workload", "", "workload (pod) name (default: $POD_NAME, else the hostname)")
 	fs.StringVar(&f.id.namespace, "namespace", "", "workload namespace (default: $POD_NAMESPACE, else default)")
 	fs.StringVar(&f.id.serviceAccount, "service-account", "", "workload service account (default: $SERVICE_ACCOUNT, else default)")

@@ -32,8 +32,8 @@ type Config struct {
 	// AllowPrivateFetch lets remote modules come from loopback/private addresses (tests, in-mesh stores).
 	AllowPrivateFetch bool
 	Foreign           *host.ForeignRegistry
-	// NoDeadlines runs filters without per-callback deadlines: much cheaper
-	// calls, for trusted modules only (host.Config.NoDeadlines).
+	// NoDeadlines runs filters without per-callback deadlines, for trusted
+	// modules only (host.Config.NoDeadlines).
 	NoDeadlines bool
 	// LocalIdentity is the workload's SPIFFE ID (the URI SAN of the
 	// certificate the proxy presents in mesh mTLS), served as
