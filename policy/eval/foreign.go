@@ -105,17 +105,9 @@ func (e *Engine) decideWith(ctx context.Context, r *registered, entrypoint, inpu
 			return d, nil
 		}
 	}
-	res, err := r.p.Eval(ctx, string(entrypoint), input)
+	out, err := r.p.decision(ctx, entrypoint, input)
 	if err != nil {
 		return nil, err
-	}
-	d, err := DecodeDecision(res)
-	if err != nil {
-		return nil, err
-	}
-	out, err := json.Marshal(d)
-	if err != nil {
-		return nil, fmt.Errorf("eval: encode decision: %w", err)
 	}
 	if cacheable {
 		e.decisions.Put(key, out)

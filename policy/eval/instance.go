@@ -117,10 +117,11 @@ func (in *instance) call(ctx context.Context, name string) (uint32, error) {
 	return uint32(res[0]), nil
 }
 
-// eval runs one evaluation with the opa_eval fast path: the input JSON is
+// evalView runs one evaluation with the opa_eval fast path: the input JSON is
 // written at the heap pointer and the heap restarts right after it, so every
-// evaluation reuses the same memory.
-func (in *instance) eval(ctx context.Context, entrypoint int32, input []byte) ([]byte, error) {
+// evaluation reuses the same memory. The result is a view into the
+// instance's memory, valid until its next call.
+func (in *instance) evalView(ctx context.Context, entrypoint int32, input []byte) ([]byte, error) {
 	in.nowNS = 0
 	if uint64(in.heapPtr)+uint64(len(input))+8 > uint64(^uint32(0)) {
 		return nil, fmt.Errorf("%w: input too large", ErrEvalTrap)
@@ -136,11 +137,7 @@ func (in *instance) eval(ctx context.Context, entrypoint int32, input []byte) ([
 	if err := in.evalFn.CallWithStack(context.WithValue(ctx, instanceKey{}, in), s); err != nil {
 		return nil, trapError(err)
 	}
-	out, err := in.cbytes(uint32(s[0]))
-	if err != nil {
-		return nil, err
-	}
-	return bytes.Clone(out), nil
+	return in.cbytes(uint32(s[0]))
 }
 
 func trapError(err error) error {

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,7 @@ type Policy struct {
 	entrypoints map[string]int32
 	builtinIDs  map[string]int32
 	builtinFns  []builtinFunc // by builtin id
+	memo        decisionMemo  // encoded decisions by result set
 
 	// pool holds one token per instance slot: an idle instance, or nil for
 	// a slot whose instance is yet to be created (or was discarded).
@@ -134,25 +136,61 @@ func sortedKeys(m map[string]int32) []string {
 // JSON input (nil means no input) and returns OPA's result set as JSON:
 // [{"result": ...}], or [] when the entrypoint is undefined.
 func (p *Policy) Eval(ctx context.Context, entrypoint string, input []byte) ([]byte, error) {
-	id, ok := p.entrypoints[entrypoint]
+	var out []byte
+	err := p.run(ctx, []byte(entrypoint), input, func(res []byte) error {
+		out = bytes.Clone(res)
+		return nil
+	})
+	return out, err
+}
+
+// decision evaluates entrypoint against input and returns the Decision as
+// JSON, shared with the policy's memo: do not modify it.
+func (p *Policy) decision(ctx context.Context, entrypoint, input []byte) ([]byte, error) {
+	var out []byte
+	err := p.run(ctx, entrypoint, input, func(res []byte) error {
+		if d, ok := p.memo.get(res); ok {
+			out = d
+			return nil
+		}
+		d, err := DecodeDecision(res)
+		if err != nil {
+			return err
+		}
+		if out, err = json.Marshal(d); err != nil {
+			return fmt.Errorf("eval: encode decision: %w", err)
+		}
+		p.memo.put(res, out)
+		return nil
+	})
+	return out, err
+}
+
+// run evaluates entrypoint against input on a pooled instance and hands the
+// result set, a view into the instance's memory, to use before the instance
+// goes back to the pool. An evaluation that fails discards the instance; an
+// error from use does not.
+func (p *Policy) run(ctx context.Context, entrypoint, input []byte, use func(result []byte) error) error {
+	id, ok := p.entrypoints[string(entrypoint)]
 	if !ok {
-		if id, ok = p.entrypoints[normalizeEntrypoint(entrypoint)]; !ok {
-			return nil, fmt.Errorf("%w: %q", ErrUnknownEntrypoint, entrypoint)
+		if id, ok = p.entrypoints[normalizeEntrypoint(string(entrypoint))]; !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownEntrypoint, entrypoint)
 		}
 	}
 	in, err := p.acquire(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out, err := in.eval(ctx, id, input)
+	res, err := in.evalView(ctx, id, input)
 	if err != nil {
-		p.logger.Warn("policy evaluation failed; replacing instance", "entrypoint", entrypoint, "err", err)
+		p.logger.Warn("policy evaluation failed; replacing instance", "entrypoint", string(entrypoint), "err", err)
 		in.close(context.WithoutCancel(ctx))
 		p.pool <- nil
-		return nil, err
+		return err
 	}
+	err = use(res)
 	p.release(ctx, in)
-	return out, nil
+	return err
 }
 
 // normalizeEntrypoint turns "data.pkg.rule" into "pkg/rule".
