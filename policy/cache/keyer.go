@@ -9,14 +9,22 @@ import (
 // It is immutable and safe for concurrent use.
 type Keyer struct {
 	sel     *Selector
+	shape   *shape
 	whole   bool
 	noCache bool
 }
 
-// NewKeyer returns a Keyer for f. Paths covered by a shorter referenced
-// path are dropped, so a key never holds the same bytes twice.
+// NewKeyer returns a Keyer for f. A path through an array index is cut
+// before the index (the key holds the whole array), and paths covered by a
+// shorter referenced path are dropped, so a key never holds the same bytes
+// twice.
 func NewKeyer(f Fields) *Keyer {
-	return &Keyer{sel: NewSelector(minimalPaths(f.Paths)), whole: f.Whole, noCache: f.NoCache}
+	paths := minimalPaths(objectPaths(f.Paths))
+	whole := f.Whole || len(paths) > 0 && len(paths[0]) == 0 // input[0]: the input itself
+	if whole {
+		paths = nil
+	}
+	return &Keyer{sel: NewSelector(paths), shape: newShape(paths), whole: whole, noCache: f.NoCache}
 }
 
 // AppendKey appends the key of input to dst. It reports false when the
@@ -37,6 +45,35 @@ func (k *Keyer) AppendKey(dst, input []byte) ([]byte, bool, error) {
 		dst = appendValue(dst, v)
 	}
 	return dst, true, nil
+}
+
+// AppendKeyInput is AppendKey that also appends to in the referenced part
+// of input, scanning input once: an object holding only the values at the
+// referenced paths (with the objects on the way to them), or the whole input
+// when the fields say Whole. A policy that reads only those fields decides
+// the same on it as on input, and parses less of it. in is appended to even
+// when the decision must not be cached.
+func (k *Keyer) AppendKeyInput(key, in, input []byte) (keyOut, inOut []byte, cacheable bool, err error) {
+	var buf [8][]byte
+	vals, err := k.sel.Select(input, buf[:0])
+	if err != nil {
+		return key, in, false, err
+	}
+	if k.whole {
+		v := trimSpace(input)
+		in = append(in, v...)
+		if !k.noCache {
+			key = appendValue(key, v)
+		}
+		return key, in, !k.noCache, nil
+	}
+	in = k.shape.appendObject(in, vals)
+	if !k.noCache {
+		for _, v := range vals {
+			key = appendValue(key, v)
+		}
+	}
+	return key, in, !k.noCache, nil
 }
 
 // appendValue writes an absent value as 0 and a present one as 1, its
