@@ -5,7 +5,9 @@
 // (Mixer's "referenced attributes"). policy/compile records those fields as
 // a Fields value; a Keyer turns an input JSON document into a cache key made
 // of the raw values at exactly those paths, so two requests that differ only
-// in fields the policy never read share one entry.
+// in fields the policy never read share one entry. The same scan can give
+// the referenced part of the input (Keyer.AppendKeyInput), the smaller
+// document the policy then evaluates.
 //
 // Cache is a bounded LRU map from key to value where every entry is valid for
 // a TTL and a number of uses (Mixer's defaults: 1 minute, 10,000 uses,

@@ -38,5 +38,12 @@
 // loaded policy (module and data), the entrypoint and the values of the
 // referenced input fields; Engine.CacheStats reports hits and misses.
 // Decisions of policies calling nondeterministic builtins (time.now_ns, ...)
-// are not cached.
+// are not cached. One scan of the input (cache.Keyer.AppendKeyInput) yields
+// the key and the referenced part of the input, an object holding only the
+// referenced fields; on a miss the policy evaluates that part, which decides
+// the same as the whole input (the premise of the cache key, checked over the
+// differential corpus) and is cheaper for OPA's Wasm to parse. Each policy
+// memoizes the encoded decision of its few distinct result sets, so the
+// usual answers ({"allow":true}, a default deny) are neither decoded nor
+// encoded again.
 package eval

@@ -59,7 +59,12 @@ func (e *Engine) publish(names map[string]*registered) {
 	e.registry.Store(&next)
 }
 
-var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+// scratch is a decision's key and referenced-input buffers.
+type scratch struct{ key, input []byte }
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{key: make([]byte, 0, 256), input: make([]byte, 0, 512)}
+}}
 
 // Decide evaluates the registered policy (by name or sha256) through the
 // decision cache and returns the Decision as JSON. The returned bytes may be
@@ -87,16 +92,17 @@ func (e *Engine) decide(ctx context.Context, policy, entrypoint, input []byte) (
 }
 
 func (e *Engine) decideWith(ctx context.Context, r *registered, entrypoint, input []byte) ([]byte, error) {
-	bp := keyBufs.Get().(*[]byte)
-	defer keyBufs.Put(bp)
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
 	// Key: the policy's load generation (the same module loaded with other
 	// data is another policy), the length-prefixed entrypoint, then the
-	// referenced input values.
-	key := binary.LittleEndian.AppendUint64((*bp)[:0], r.p.gen)
+	// referenced input values. The policy evaluates the referenced part of
+	// the input only: it decides the same, and parses less.
+	key := binary.LittleEndian.AppendUint64(sc.key[:0], r.p.gen)
 	key = binary.AppendUvarint(key, uint64(len(entrypoint)))
 	key = append(key, entrypoint...)
-	key, cacheable, err := r.keyer.AppendKey(key, input)
-	*bp = key
+	key, in, cacheable, err := r.keyer.AppendKeyInput(key, sc.input[:0], input)
+	sc.key, sc.input = key, in
 	if err != nil {
 		return nil, fmt.Errorf("eval: input: %w", err)
 	}
@@ -105,7 +111,7 @@ func (e *Engine) decideWith(ctx context.Context, r *registered, entrypoint, inpu
 			return d, nil
 		}
 	}
-	out, err := r.p.decision(ctx, entrypoint, input)
+	out, err := r.p.decision(ctx, entrypoint, in)
 	if err != nil {
 		return nil, err
 	}
