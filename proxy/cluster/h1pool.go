@@ -7,8 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -16,7 +16,8 @@ import (
 // borrows an idle connection (or dials one), writes, reads the response on
 // the calling goroutine, and returns the connection when the body has been
 // read to the end. Unlike http.Transport it runs no goroutines per
-// connection and hands nothing across channels.
+// connection and hands nothing across channels; requests are written and
+// responses parsed by hand (h1write.go, h1resp.go) into reused buffers.
 type h1Pool struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	idle time.Duration
@@ -26,20 +27,26 @@ type h1Pool struct {
 	conns map[string][]*h1Conn
 }
 
+// h1Conn is one upstream connection. Its reads and writes go through the
+// request's cancellation (h1deadline.go).
 type h1Conn struct {
-	net.Conn
+	nc       net.Conn
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	addr     string
 	lastUsed time.Time
+	head     []byte  // response head buffer, reused
+	fields   []field // parser scratch, reused
+
+	reqState // the request in progress
 }
 
 var _ http.RoundTripper = (*h1Pool)(nil)
 
 var errStale = errors.New("cluster: reused connection failed before a response")
 
-// aLongTimeAgo is a deadline that makes pending I/O fail at once.
-var aLongTimeAgo = time.Unix(1, 0)
+// max1xx bounds the informational responses before the final one.
+const max1xx = 8
 
 func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, bool, error) {
 	now := time.Now()
@@ -53,7 +60,7 @@ func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, bool, error) {
 		p.conns[addr] = list[:len(list)-1]
 		if now.Sub(c.lastUsed) > p.idle {
 			p.mu.Unlock()
-			c.Close()
+			c.nc.Close()
 			p.mu.Lock()
 			continue
 		}
@@ -65,7 +72,10 @@ func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return &h1Conn{Conn: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 8<<10), addr: addr}, false, nil
+	c := &h1Conn{nc: nc, addr: addr}
+	c.br = bufio.NewReaderSize(c, 16<<10)
+	c.bw = bufio.NewWriterSize(c, 8<<10)
+	return c, false, nil
 }
 
 func (p *h1Pool) put(c *h1Conn) {
@@ -77,7 +87,7 @@ func (p *h1Pool) put(c *h1Conn) {
 		return
 	}
 	p.mu.Unlock()
-	c.Close()
+	c.nc.Close()
 }
 
 // CloseIdleConnections closes every pooled connection.
@@ -88,7 +98,7 @@ func (p *h1Pool) CloseIdleConnections() {
 	p.mu.Unlock()
 	for _, list := range all {
 		for _, c := range list {
-			c.Close()
+			c.nc.Close()
 		}
 	}
 }
@@ -97,6 +107,9 @@ func (p *h1Pool) CloseIdleConnections() {
 // (possibly stale) connection before any response byte is retried once on a
 // new connection when its body can be replayed.
 func (p *h1Pool) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
 		c, reused, err := p.get(req.Context(), req.URL.Host)
 		if err != nil {
@@ -106,7 +119,6 @@ func (p *h1Pool) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		c.Close()
 		if !reused || attempt > 0 || !errors.Is(err, errStale) || req.Context().Err() != nil {
 			return nil, err
 		}
@@ -125,87 +137,70 @@ func (p *h1Pool) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// do runs one exchange on c. On error c is closed.
 func (p *h1Pool) do(c *h1Conn, req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(aLongTimeAgo) })
-	if d, ok := ctx.Deadline(); ok {
-		_ = c.SetDeadline(d)
-	} else {
-		_ = c.SetDeadline(time.Time{})
-	}
+	c.begin(req.Context())
 	fail := func(err error, stale bool) (*http.Response, error) {
-		stop()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		c.end()
+		c.nc.Close()
+		if cerr := req.Context().Err(); cerr != nil {
+			return nil, cerr
 		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, context.DeadlineExceeded // the deadline came from ctx
-		}
-		if stale {
+		if stale && !errors.Is(err, errBadRequest) {
 			return nil, errors.Join(errStale, err)
 		}
 		return nil, err
 	}
-	if err := req.Write(c.bw); err != nil {
+	if err := writeRequest(c.bw, req); err != nil {
 		return fail(err, true)
 	}
 	if err := c.bw.Flush(); err != nil {
 		return fail(err, true)
 	}
-	var resp *http.Response
-	for {
+	method := req.Method
+	for n1xx := 0; ; n1xx++ {
 		var err error
-		resp, err = http.ReadResponse(c.br, req)
+		c.head, err = readHead(c.br, c.head, maxResponseHead)
 		if err != nil {
 			// Nothing read yet on a kept-alive connection: the server closed it.
-			return fail(err, errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF))
+			closed := err == io.EOF || err == io.ErrUnexpectedEOF
+			return fail(err, closed || (len(c.head) == 0 && errors.Is(err, syscall.ECONNRESET)))
 		}
-		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
-			break
+		resp, kind, fields, err := parseResponse(c.head, method, c.fields)
+		c.fields = fields
+		if cap(c.head) > keptHeadBytes {
+			c.head = nil // the response holds its own copy
 		}
-		resp.Body.Close() // 1xx informational
+		if err != nil {
+			return fail(err, false)
+		}
+		if resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			if n1xx >= max1xx {
+				return fail(badResponse("too many informational responses"), false)
+			}
+			continue
+		}
+		resp.Request = req
+		reuse := !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols
+		if kind == bodyNone {
+			resp.Body = http.NoBody
+			p.release(c, reuse)
+			return resp, nil
+		}
+		b := &h1Body{c: c, p: p, resp: resp, kind: kind, remaining: resp.ContentLength, reuse: reuse}
+		if kind == bodyChunked {
+			b.chunks = newChunkedReader(c.br)
+		}
+		resp.Body = b
+		return resp, nil
 	}
-	resp.Body = &h1Body{ReadCloser: resp.Body, c: c, p: p, stop: stop, reuse: !resp.Close && !req.Close}
-	return resp, nil
 }
 
-// h1Body returns the connection to the pool once the body is read to EOF.
-type h1Body struct {
-	io.ReadCloser
-	c     *h1Conn
-	p     *h1Pool
-	stop  func() bool
-	reuse bool
-	done  bool
-}
-
-func (b *h1Body) Read(p []byte) (int, error) {
-	if b.done {
-		return 0, io.EOF
-	}
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		b.release(true)
-	} else if err != nil {
-		b.release(false)
-	}
-	return n, err
-}
-
-func (b *h1Body) Close() error {
-	if !b.done {
-		b.release(false)
-	}
-	return nil
-}
-
-func (b *h1Body) release(eof bool) {
-	b.done = true
-	stopped := b.stop()
-	if eof && b.reuse && stopped && b.c.br.Buffered() == 0 {
-		_ = b.c.SetDeadline(time.Time{})
-		b.p.put(b.c)
+// release ends the request on c and pools c when it can serve another.
+func (p *h1Pool) release(c *h1Conn, reuse bool) {
+	if c.end() && reuse && c.br.Buffered() == 0 {
+		p.put(c)
 		return
 	}
-	b.c.Close()
+	c.nc.Close()
 }

@@ -1,0 +1,405 @@
+package cluster
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// errBadResponse is wrapped by every refusal of an upstream response head.
+var errBadResponse = errors.New("cluster: malformed upstream response")
+
+func badResponse(msg string) error { return fmt.Errorf("%w: %s", errBadResponse, msg) }
+
+// maxResponseHead bounds a response head (status line and header fields).
+const maxResponseHead = 1 << 20
+
+// keptHeadBytes is the largest head buffer a connection keeps between responses.
+const keptHeadBytes = 16 << 10
+
+// maxTrailerBytes bounds the trailer section of a chunked response body.
+const maxTrailerBytes = 16 << 10
+
+// bodyKind is how a response body is delimited (RFC 9112 section 6.3).
+type bodyKind uint8
+
+const (
+	bodyNone    bodyKind = iota // HEAD, 1xx, 204, 304, Content-Length: 0
+	bodyLength                  // Content-Length
+	bodyChunked                 // Transfer-Encoding: chunked
+	bodyClose                   // read until the server closes
+)
+
+// readHead reads a message head (start line, field lines and the empty
+// line) into buf, growing it up to max. io.EOF means nothing was read.
+func readHead(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
+	buf = buf[:0]
+	start := 0 // where the current line begins in buf
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(buf)+len(frag) > max {
+			return buf, badResponse("head too large")
+		}
+		buf = append(buf, frag...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			if err == io.EOF && len(buf) > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			return buf, err
+		}
+		if line := buf[start:]; len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
+			if start == 0 {
+				return buf, badResponse("empty status line")
+			}
+			return buf, nil
+		}
+		start = len(buf)
+	}
+}
+
+// field is one field line: key and value offsets into a head.
+type field struct{ ks, ke, vs, ve int }
+
+// parseFields validates the field lines of head from offset i up to the empty
+// line, canonicalising keys in place, and appends their offsets to fields.
+func parseFields(head []byte, i int, fields []field) ([]field, error) {
+	for i < len(head) {
+		e := indexLF(head, i)
+		l := trimCR(head[i:e])
+		if len(l) == 0 {
+			break
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			return fields, badResponse("obsolete line folding")
+		}
+		colon := indexByte(l, ':')
+		if colon <= 0 {
+			return fields, badResponse("malformed header line")
+		}
+		upper := true
+		for j := 0; j < colon; j++ {
+			c := l[j]
+			if !isToken(c) {
+				return fields, badResponse("invalid header name")
+			}
+			if upper && 'a' <= c && c <= 'z' {
+				l[j] = c - 'a' + 'A'
+			} else if !upper && 'A' <= c && c <= 'Z' {
+				l[j] = c - 'A' + 'a'
+			}
+			upper = c == '-'
+		}
+		vs, ve := colon+1, len(l)
+		for vs < ve && (l[vs] == ' ' || l[vs] == '\t') {
+			vs++
+		}
+		for ve > vs && (l[ve-1] == ' ' || l[ve-1] == '\t') {
+			ve--
+		}
+		for _, c := range l[vs:ve] {
+			if isCTL(c) {
+				return fields, badResponse("invalid header value")
+			}
+		}
+		fields = append(fields, field{i, i + colon, i + vs, i + ve})
+		i = e + 1
+	}
+	return fields, nil
+}
+
+// buildHeader makes a header map of the fields, keys and values slices of s
+// (the head as one string); room is spare capacity for keys callers add.
+func buildHeader(s string, fields []field, room int) http.Header {
+	hdr := make(http.Header, len(fields)+room)
+	vals := make([]string, len(fields)) // one backing array for single values
+	for i, f := range fields {
+		k, v := s[f.ks:f.ke], s[f.vs:f.ve]
+		if old, ok := hdr[k]; ok {
+			hdr[k] = append(old, v)
+			continue
+		}
+		vals[i] = v
+		hdr[k] = vals[i : i+1 : i+1]
+	}
+	return hdr
+}
+
+// parseResponse turns a head read by readHead into a response (without
+// body) to a request with the given method, and how its body is framed.
+// fields is scratch space, returned for reuse.
+func parseResponse(head []byte, method string, fields []field) (*http.Response, bodyKind, []field, error) {
+	eol := indexLF(head, 0)
+	line := trimCR(head[:eol])
+	if len(line) < 12 || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
+		return nil, 0, fields, badResponse("malformed status line")
+	}
+	major, minor, ok := parseVersion(line[:8])
+	if !ok || major != 1 || minor > 1 {
+		return nil, 0, fields, badResponse("unsupported protocol version")
+	}
+	code := 0
+	for _, c := range line[9:12] {
+		if c < '0' || c > '9' {
+			return nil, 0, fields, badResponse("malformed status code")
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 100 {
+		return nil, 0, fields, badResponse("malformed status code")
+	}
+	for _, c := range line[12:] {
+		if isCTL(c) {
+			return nil, 0, fields, badResponse("invalid reason phrase")
+		}
+	}
+	fields, err := parseFields(head, eol+1, fields[:0])
+	if err != nil {
+		return nil, 0, fields, err
+	}
+	s := string(head) // one string holds the whole head
+	resp := &http.Response{
+		Status: s[9:len(line)], StatusCode: code,
+		Proto: s[:8], ProtoMajor: 1, ProtoMinor: minor,
+		Header: buildHeader(s, fields, 0),
+	}
+	kind, err := setResponseFraming(resp, method)
+	if err != nil {
+		return nil, 0, fields, err
+	}
+	if kind == bodyChunked {
+		declareTrailer(resp)
+	}
+	resp.Close = kind == bodyClose || shouldClose(resp.Header, minor)
+	return resp, kind, fields, nil
+}
+
+// setResponseFraming applies RFC 9112 section 6.3 and refuses what could be
+// read two ways (response smuggling): both Transfer-Encoding and
+// Content-Length, a coding other than chunked, Transfer-Encoding in
+// HTTP/1.0, an invalid or conflicting Content-Length.
+func setResponseFraming(r *http.Response, method string) (bodyKind, error) {
+	te, hasTE := r.Header["Transfer-Encoding"]
+	cl, hasCL := r.Header["Content-Length"]
+	if hasTE && hasCL {
+		return 0, badResponse("both Transfer-Encoding and Content-Length")
+	}
+	n := int64(-1)
+	if hasCL {
+		var ok bool
+		if n, ok = parseContentLength(cl[0]); !ok {
+			return 0, badResponse("invalid Content-Length")
+		}
+		for _, v := range cl[1:] {
+			if v != cl[0] {
+				return 0, badResponse("conflicting Content-Length headers")
+			}
+		}
+		if len(cl) > 1 {
+			r.Header["Content-Length"] = cl[:1]
+		}
+	}
+	if hasTE {
+		if r.ProtoMinor == 0 {
+			return 0, badResponse("Transfer-Encoding in HTTP/1.0")
+		}
+		if len(te) != 1 || !strings.EqualFold(te[0], "chunked") {
+			return 0, badResponse("unsupported transfer encoding")
+		}
+	}
+	code := r.StatusCode
+	switch {
+	case method == http.MethodHead:
+		r.ContentLength = n // what a GET would have carried
+		return bodyNone, nil
+	case code < 200 || code == http.StatusNoContent || code == http.StatusNotModified:
+		return bodyNone, nil
+	case hasTE:
+		delete(r.Header, "Transfer-Encoding")
+		r.TransferEncoding = []string{"chunked"}
+		r.ContentLength = -1
+		return bodyChunked, nil
+	case hasCL:
+		r.ContentLength = n
+		if n == 0 {
+			return bodyNone, nil
+		}
+		return bodyLength, nil
+	}
+	r.ContentLength = -1
+	return bodyClose, nil
+}
+
+// declareTrailer fills r.Trailer with the keys the Trailer header announces
+// (values arrive after the body), as net/http does; keys that may not be
+// trailers are skipped.
+func declareTrailer(r *http.Response) {
+	vals, ok := r.Header["Trailer"]
+	if !ok {
+		return
+	}
+	delete(r.Header, "Trailer")
+	for _, v := range vals {
+		for v != "" {
+			var k string
+			k, v, _ = strings.Cut(v, ",")
+			k = http.CanonicalHeaderKey(strings.Trim(k, " \t"))
+			if k == "" || forbiddenTrailer(k) {
+				continue
+			}
+			if r.Trailer == nil {
+				r.Trailer = http.Header{}
+			}
+			r.Trailer[k] = nil
+		}
+	}
+}
+
+func forbiddenTrailer(k string) bool {
+	switch k {
+	case "Content-Length", "Transfer-Encoding", "Trailer", "Host":
+		return true
+	}
+	return false
+}
+
+// readTrailer reads the trailer section after the last chunk (field lines
+// and the empty line) into r.Trailer, skipping fields that may not be
+// trailers.
+func readTrailer(br *bufio.Reader, r *http.Response) error {
+	var buf []byte
+	start := 0
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(buf)+len(frag) > maxTrailerBytes {
+			return badResponse("chunked trailer too large")
+		}
+		buf = append(buf, frag...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if line := buf[start:]; len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
+			break
+		}
+		start = len(buf)
+	}
+	if start == 0 { // no trailer fields
+		return nil
+	}
+	fields, err := parseFields(buf, 0, nil)
+	if err != nil {
+		return err
+	}
+	s := string(buf)
+	for _, f := range fields {
+		k := s[f.ks:f.ke]
+		if forbiddenTrailer(k) {
+			continue
+		}
+		if r.Trailer == nil {
+			r.Trailer = http.Header{}
+		}
+		r.Trailer[k] = append(r.Trailer[k], s[f.vs:f.ve])
+	}
+	return nil
+}
+
+// shouldClose reports whether the server ends the connection after this
+// response.
+func shouldClose(h http.Header, minor int) bool {
+	conn, ok := h["Connection"]
+	if minor == 0 {
+		return !ok || !hasToken(conn, "keep-alive")
+	}
+	return ok && hasToken(conn, "close")
+}
+
+func hasToken(vals []string, tok string) bool {
+	for _, v := range vals {
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(strings.Trim(t, " \t"), tok) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func parseContentLength(v string) (int64, bool) {
+	if v == "" || len(v) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+func parseVersion(v []byte) (major, minor int, ok bool) {
+	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' || v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9' {
+		return 0, 0, false
+	}
+	return int(v[5] - '0'), int(v[7] - '0'), true
+}
+
+func indexLF(b []byte, from int) int {
+	for i := from; i < len(b); i++ {
+		if b[i] == '\n' {
+			return i
+		}
+	}
+	return len(b)
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func trimCR(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		return b[:n-1]
+	}
+	return b
+}
+
+// isCTL reports control bytes not allowed in field values (HTAB is allowed).
+func isCTL(c byte) bool { return (c < ' ' && c != '\t') || c == 0x7f }
+
+// tokenTable marks the bytes allowed in a token (RFC 9110 section 5.6.2).
+var tokenTable = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+func isToken(c byte) bool { return tokenTable[c] }
