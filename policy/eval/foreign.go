@@ -129,6 +129,14 @@ var foreignArgs = cache.NewSelector([][]string{{"policy"}, {"entrypoint"}, {"inp
 // decision cache.
 func (e *Engine) ForeignFunc() func(ctx context.Context, args []byte) ([]byte, error) {
 	return func(ctx context.Context, args []byte) ([]byte, error) {
+		if policy, entrypoint, input, ok := splitArgs(args); ok {
+			out, err := e.decide(ctx, policy, entrypoint, input)
+			if !errors.Is(err, cache.ErrSyntax) && !errors.Is(err, ErrUnknownPolicy) && !errors.Is(err, ErrUnknownEntrypoint) {
+				return out, err
+			}
+			// The input was not one JSON value: args may still be valid
+			// JSON spelt otherwise (a key repeated after the input).
+		}
 		var buf [3][]byte
 		vals, err := foreignArgs.Select(args, buf[:0])
 		if err != nil {
@@ -144,6 +152,49 @@ func (e *Engine) ForeignFunc() func(ctx context.Context, args []byte) ([]byte, e
 		}
 		return e.decide(ctx, policy, entrypoint, vals[2])
 	}
+}
+
+// splitArgs reads the argument spelt as the authz filter writes it,
+// {"policy":"P","entrypoint":"E","input":I} with nothing to unescape in P
+// and E and no space outside I, without scanning I: the decision's scan of
+// the input validates it, and when I is one JSON value the argument is the
+// JSON object its spelling says. Other spellings go the general way.
+func splitArgs(args []byte) (policy, entrypoint, input []byte, ok bool) {
+	rest, ok := bytes.CutPrefix(args, []byte(`{"policy":"`))
+	if !ok {
+		return nil, nil, nil, false
+	}
+	if policy, rest, ok = cutPlainString(rest); !ok {
+		return nil, nil, nil, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte(`,"entrypoint":"`)); !ok {
+		return nil, nil, nil, false
+	}
+	if entrypoint, rest, ok = cutPlainString(rest); !ok {
+		return nil, nil, nil, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte(`,"input":`)); !ok {
+		return nil, nil, nil, false
+	}
+	rest = bytes.TrimRight(rest, " \t\r\n")
+	if len(rest) == 0 || rest[len(rest)-1] != '}' {
+		return nil, nil, nil, false
+	}
+	return policy, entrypoint, rest[:len(rest)-1], true
+}
+
+// cutPlainString cuts b at the quote closing a string that needs no
+// unescaping (no backslash, no control character).
+func cutPlainString(b []byte) (s, rest []byte, ok bool) {
+	for i, c := range b {
+		switch {
+		case c == '"':
+			return b[:i], b[i+1:], true
+		case c == '\\' || c < 0x20:
+			return nil, nil, false
+		}
+	}
+	return nil, nil, false
 }
 
 // jsonString returns the contents of a raw JSON string: a view of raw when

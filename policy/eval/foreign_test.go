@@ -223,3 +223,35 @@ func TestDataChangeInvalidates(t *testing.T) {
 		t.Fatalf("after the data changed: %s, %v", out, err)
 	}
 }
+
+// TestForeignFuncArgSpellings: the argument is read as JSON whatever its
+// spelling, including a key repeated after the input (the last one wins).
+func TestForeignFuncArgSpellings(t *testing.T) {
+	ctx := context.Background()
+	e, p, c := load(t, eval.Config{Interpret: true}, frontendOnly, "", "mesh/decision")
+	e.Set("frontend", p, cache.Fields{Paths: c.Fields.Paths})
+	call := e.ForeignFunc()
+	const allow = `{"allow":true}`
+	in := `{"source":{"principal":"spiffe://cluster.local/ns/default/sa/frontend"},"request":{"method":"GET","path":"/api/a"}}`
+	for _, args := range []string{
+		`{"policy":"frontend","entrypoint":"mesh/decision","input":` + in + `}`,
+		` { "input" : ` + in + ` , "entrypoint" : "mesh\/decision", "policy": "front\u0065nd" } `,
+		`{"policy":"nope","entrypoint":"mesh/decision","input":` + in + `,"policy":"frontend"}`,
+		`{"policy":"frontend","entrypoint":"nope","input":` + in + `,"entrypoint":"mesh/decision"}`,
+		`{"policy":"frontend","entrypoint":"mesh/decision","input":{},"input":` + in + `}`,
+	} {
+		got, err := call(ctx, []byte(args))
+		if err != nil || string(got) != allow {
+			t.Errorf("%s: %s, %v; want %s", args, got, err, allow)
+		}
+	}
+	for _, args := range []string{
+		`{"policy":"frontend","entrypoint":"mesh/decision","input":` + in,
+		`{"policy":"frontend","entrypoint":"mesh/decision","input":` + in + `,}`,
+		`{"policy":"frontend","entrypoint":"mesh/decision"}`,
+	} {
+		if got, err := call(ctx, []byte(args)); err == nil {
+			t.Errorf("%s: %s, want an error", args, got)
+		}
+	}
+}

@@ -21,6 +21,11 @@ type instance struct {
 
 	evalFn, mallocFn, parseFn, dumpFn api.Function
 
+	// callCtx carries the instance to the host functions; made once, it
+	// serves every evaluation that need not watch its caller's context
+	// (Config.Interruptible unset).
+	callCtx context.Context
+
 	dataAddr uint32 // parsed data document
 	heapPtr  uint32 // heap pointer after data: every evaluation restarts here
 	stack    [7]uint64
@@ -45,6 +50,7 @@ func (p *Policy) newInstance(ctx context.Context) (*instance, error) {
 		return nil, fmt.Errorf("%w: instantiate: %w", ErrInvalidModule, err)
 	}
 	in := &instance{p: p, env: env, mod: mod, mem: mod.Memory()}
+	in.callCtx = context.WithValue(context.Background(), instanceKey{}, in)
 	if err := in.init(ctx); err != nil {
 		in.close(ctx)
 		return nil, err
@@ -134,7 +140,11 @@ func (in *instance) evalView(ctx context.Context, entrypoint int32, input []byte
 	s := in.stack[:]
 	s[0], s[1], s[2] = 0, uint64(uint32(entrypoint)), uint64(in.dataAddr)
 	s[3], s[4], s[5], s[6] = uint64(in.heapPtr), uint64(len(input)), uint64(heap), 0 // format 0: JSON
-	if err := in.evalFn.CallWithStack(context.WithValue(ctx, instanceKey{}, in), s); err != nil {
+	callCtx := in.callCtx
+	if in.p.e.cfg.Interruptible {
+		callCtx = context.WithValue(ctx, instanceKey{}, in)
+	}
+	if err := in.evalFn.CallWithStack(callCtx, s); err != nil {
 		return nil, trapError(err)
 	}
 	return in.cbytes(uint32(s[0]))

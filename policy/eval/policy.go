@@ -207,9 +207,13 @@ func (p *Policy) acquire(ctx context.Context) (*instance, error) {
 	}
 	var in *instance
 	select {
-	case in = <-p.pool:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("eval: waiting for an instance: %w", ctx.Err())
+	case in = <-p.pool: // a free slot: no need to watch ctx
+	default:
+		select {
+		case in = <-p.pool:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("eval: waiting for an instance: %w", ctx.Err())
+		}
 	}
 	if in != nil {
 		return in, nil
