@@ -103,10 +103,15 @@ func (c *Cache[V]) Put(key []byte, val V) {
 		c.pushFront(e)
 		return
 	}
+	var e *entry[V]
 	for len(c.entries) >= c.cfg.MaxEntries {
-		c.remove(c.head.prev)
+		e = c.head.prev
+		c.remove(e)
 	}
-	e := &entry[V]{key: string(key), val: val, expires: now.Add(c.cfg.TTL), usesLeft: c.cfg.MaxUses}
+	if e == nil {
+		e = new(entry[V])
+	}
+	*e = entry[V]{key: string(key), val: val, expires: now.Add(c.cfg.TTL), usesLeft: c.cfg.MaxUses} // the evicted entry's storage, if any
 	c.entries[e.key] = e
 	c.pushFront(e)
 }
