@@ -7,7 +7,8 @@
 //     its plugin starts, so a policy travels with the filter's configuration
 //     over ECDS: pushing a new version swaps it under load without dropping a
 //     request, and a policy that cannot be fetched or loaded fails the plugin
-//     start, which NACKs the update and keeps the old one serving.
+//     start, which NACKs the update and keeps the old one serving. Without
+//     "fields" (or with null), the policy is taken to read the whole input.
 //   - wasmesh.policy.decide {"policy", "entrypoint", "input"} evaluates through
 //     the engine's decision cache (eval.Engine.ForeignFunc).
 //

@@ -25,9 +25,13 @@ type Fetcher interface {
 
 // LoadArgs are the arguments of wasmesh.policy.load.
 type LoadArgs struct {
-	Name   string          `json:"name"`
-	URL    string          `json:"url"`
-	SHA256 string          `json:"sha256"`
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256"`
+	// Fields are the input fields the policy references, as policy/compile
+	// reports them: decisions are cached by them and the policy evaluates
+	// only them. Absent or null, they are unknown, and DecodeLoadArgs makes
+	// them the whole input.
 	Fields cache.Fields    `json:"fields"`
 	Data   json.RawMessage `json:"data,omitempty"`
 }
@@ -37,11 +41,20 @@ var ErrBadArgs = errors.New("policyfn: bad load arguments")
 
 // DecodeLoadArgs parses and checks load arguments (they come from a filter).
 func DecodeLoadArgs(b []byte) (LoadArgs, error) {
-	var a LoadArgs
+	var args struct {
+		LoadArgs
+		Fields *cache.Fields `json:"fields"` // nil when absent or null
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&a); err != nil {
+	err := dec.Decode(&args)
+	a := args.LoadArgs
+	if err != nil {
 		return a, fmt.Errorf("%w: %v", ErrBadArgs, err)
+	}
+	a.Fields = cache.Fields{Whole: true}
+	if args.Fields != nil {
+		a.Fields = *args.Fields
 	}
 	var missing []string
 	for name, v := range map[string]string{"name": a.Name, "url": a.URL, "sha256": a.SHA256} {

@@ -164,8 +164,19 @@ func TestDecodeLoadArgs(t *testing.T) {
 		}
 	}
 	a, err := DecodeLoadArgs([]byte(`{"name":"a","url":"u","sha256":"s","fields":{"paths":[["request","path"]]},"data":{"x":1}}`))
-	if err != nil || len(a.Fields.Paths) != 1 || string(a.Data) != `{"x":1}` {
+	if err != nil || len(a.Fields.Paths) != 1 || a.Fields.Whole || string(a.Data) != `{"x":1}` {
 		t.Errorf("%+v %v", a, err)
+	}
+	// Unknown fields make the key (and the evaluated input) the whole input;
+	// known to be none, the policy reads no input.
+	for in, whole := range map[string]bool{
+		`{"name":"a","url":"u","sha256":"s"}`:               true,
+		`{"name":"a","url":"u","sha256":"s","fields":null}`: true,
+		`{"name":"a","url":"u","sha256":"s","fields":{}}`:   false,
+	} {
+		if a, err := DecodeLoadArgs([]byte(in)); err != nil || a.Fields.Whole != whole || a.Fields.Paths != nil {
+			t.Errorf("%s: fields %+v, %v; want whole %v", in, a.Fields, err, whole)
+		}
 	}
 }
 
