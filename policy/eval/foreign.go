@@ -24,7 +24,9 @@ type registered struct {
 
 // Set registers p under name (and under its sha256) for Decide and
 // ForeignFunc, replacing what name held. fields are the input fields the
-// policy references (from policy/compile); decisions are cached by them.
+// policy references (from policy/compile); decisions are cached by them and
+// the policy is given only them, so they must be complete: when they are
+// not known, pass cache.Fields{Whole: true}.
 // Set does not close the policy it replaces: close it after Set; a decision
 // that picked the old policy and finds it closed is retried on the new one,
 // so swapping policies under load drops no request.
