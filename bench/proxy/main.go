@@ -6,6 +6,9 @@
 //	apt-get install -y nginx haproxy wrk caddy
 //	go build -o /tmp/meshproxy ./cmd/meshproxy
 //	go run ./bench/proxy -meshproxy /tmp/meshproxy -duration 10s
+//
+// With -wasm, an extra meshproxy run has those filters in front of the
+// router; a module named authz.wasm gets a compiled policy allowing GET.
 package main
 
 import (

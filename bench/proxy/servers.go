@@ -151,11 +151,17 @@ func startMeshproxy(dir, bin, wasm string) (*exec.Cmd, error) {
 		if err != nil {
 			return nil, err
 		}
+		configuration := "{}"
+		if filepath.Base(m) == "authz.wasm" {
+			if configuration, err = authzConfig(dir); err != nil {
+				return nil, fmt.Errorf("authz policy: %w", err)
+			}
+		}
 		filters += fmt.Sprintf(`
           - name: envoy.filters.http.wasm
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config: {name: f%[1]d, root_id: f%[1]d, vm_config: {vm_id: f%[1]d, runtime: envoy.wasm.runtime.v8, code: {local: {filename: %[2]q}}}, configuration: {"@type": type.googleapis.com/google.protobuf.StringValue, value: "{}"}}`, i, abs)
+              config: {name: f%[1]d, root_id: f%[1]d, vm_config: {vm_id: f%[1]d, runtime: envoy.wasm.runtime.v8, code: {local: {filename: %[2]q}}}, configuration: {"@type": type.googleapis.com/google.protobuf.StringValue, value: %[3]q}}`, i, abs, configuration)
 	}
 	boot, err := write(dir, "mesh.yaml", fmt.Sprintf(`
 node: {id: bench, cluster: bench}
