@@ -208,14 +208,14 @@ func (in *instance) parseJSON(ctx context.Context, doc []byte) (uint32, error) {
 	return uint32(res[0]), nil
 }
 
-// dumpJSON serialises the OPA value at addr to JSON (copied out).
+// dumpJSON serialises the OPA value at addr to JSON: a view into memory,
+// valid until the instance's next call.
 func (in *instance) dumpJSON(ctx context.Context, addr uint32) ([]byte, error) {
 	res, err := in.dumpFn.Call(ctx, uint64(addr))
 	if err != nil {
 		return nil, trapError(err)
 	}
-	b, err := in.cbytes(uint32(res[0]))
-	return bytes.Clone(b), err
+	return in.cbytes(uint32(res[0]))
 }
 
 // valueJSON dumps the value at addr and decodes it, keeping numbers exact.
