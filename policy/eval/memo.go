@@ -11,6 +11,10 @@ import (
 // that spells request values into its answers stops filling the memo here.
 const memoMax = 64
 
+// memoMaxResult bounds the size of a memoized result set, so that the memo
+// stays small whatever a policy answers.
+const memoMaxResult = 1024
+
 // decisionMemo maps a policy's result sets (opa_eval's output) to their
 // encoded decisions, so the usual answers are neither decoded nor encoded
 // again. Decoding is a pure function of the bytes, so a memoized answer is
@@ -33,6 +37,9 @@ func (m *decisionMemo) get(result []byte) ([]byte, bool) {
 // put memoizes the encoded decision of result (copying result) while the
 // memo has room.
 func (m *decisionMemo) put(result, decision []byte) {
+	if len(result) > memoMaxResult {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var next map[string][]byte
