@@ -27,8 +27,8 @@ func TestDecisionMemo(t *testing.T) {
 	e.Set("echo", p, cache.Fields{NoCache: true, Paths: c.Fields.Paths})
 	call := e.ForeignFunc()
 	for i := range 200 {
-		path, want := fmt.Sprintf("/p%d", i%100), ""
-		want = fmt.Sprintf(`{"allow":false,"status":401,"reason":"no %s"}`, path)
+		path := fmt.Sprintf("/p%d", i%100)
+		want := fmt.Sprintf(`{"allow":false,"status":401,"reason":"no %s"}`, path)
 		if i%3 == 0 {
 			path, want = "/ok", `{"allow":true}`
 		}
