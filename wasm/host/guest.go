@@ -41,6 +41,10 @@ const (
 	cbResponseHeaders
 	cbResponseBody
 	cbResponseTrailers
+	// cbChunk is wasmesh's optional extension to the allocator (see
+	// chunk.go): a guest exporting it gets small results carved from
+	// chunks instead of one proxy_on_memory_allocate call each.
+	cbChunk
 	numCallbacks
 )
 
@@ -59,7 +63,7 @@ var callbackNames = [numCallbacks]string{
 	cbUpstreamClose: "proxy_on_upstream_connection_close", cbRequestHeaders: "proxy_on_request_headers",
 	cbRequestBody: "proxy_on_request_body", cbRequestTrailers: "proxy_on_request_trailers",
 	cbResponseHeaders: "proxy_on_response_headers", cbResponseBody: "proxy_on_response_body",
-	cbResponseTrailers: "proxy_on_response_trailers",
+	cbResponseTrailers: "proxy_on_response_trailers", cbChunk: "wasmesh_alloc_chunk",
 }
 
 var callbackSigs = [numCallbacks]signature{
@@ -69,7 +73,7 @@ var callbackSigs = [numCallbacks]signature{
 	cbNewConnection: {1, 1}, cbDownstreamData: {3, 1}, cbDownstreamClose: {2, 0},
 	cbUpstreamData: {3, 1}, cbUpstreamClose: {2, 0}, cbRequestHeaders: {3, 1},
 	cbRequestBody: {3, 1}, cbRequestTrailers: {2, 1}, cbResponseHeaders: {3, 1},
-	cbResponseBody: {3, 1}, cbResponseTrailers: {2, 1},
+	cbResponseBody: {3, 1}, cbResponseTrailers: {2, 1}, cbChunk: {1, 1},
 }
 
 // guestABI is what a module exports, checked once per load.

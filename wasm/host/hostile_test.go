@@ -66,6 +66,7 @@ func TestHostileStreams(t *testing.T) {
 		{"recursion", true, ErrInstanceFailed, "stack overflow"}, // a trap, or the deadline while the stack grows
 		{"proc_exit", true, runtime.ErrTrap, "exited with code 3"},
 		{"bogus_alloc", false, nil, ""},
+		{"bogus_chunk", false, nil, ""},
 		{"null_alloc", false, nil, ""},
 		{"huge_args", false, nil, ""},
 		{"trap_in_alloc", true, runtime.ErrTrap, "unreachable"},

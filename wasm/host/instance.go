@@ -45,6 +45,9 @@ type instance struct {
 	stack   [8]uint64
 	// mallocStack is the allocator call's stack at each nesting depth.
 	mallocStack [maxReentry + 1][1]uint64
+	// chunkNext and chunkEnd bound the unused rest of the guest chunk small
+	// results are carved from (guests exporting wasmesh_alloc_chunk).
+	chunkNext, chunkEnd uint32
 	// paths caches decoded property paths (decodedPath).
 	paths    map[string][]string
 	nextID   uint32

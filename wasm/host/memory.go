@@ -104,6 +104,14 @@ func (in *instance) guestAlloc(n int, ptrPtr, sizePtr uint32) (uint32, abi.Statu
 			return 0, abi.StatusInvalidMemoryAccess
 		}
 	}
+	if in.fns[cbChunk] != nil && n <= maxCarved {
+		if p, ok := in.carve(uint32(n), depth); ok {
+			return p, abi.StatusOK
+		}
+		if in.dead.Load() {
+			return 0, abi.StatusInternalFailure
+		}
+	}
 	// One stack per nesting level: a local array would escape to the heap
 	// through the call, an allocation per returned value.
 	st := in.mallocStack[depth][:]

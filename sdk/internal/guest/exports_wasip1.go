@@ -33,6 +33,12 @@ func proxyABIVersion021() {}
 //go:wasmexport proxy_on_memory_allocate
 func proxyOnMemoryAllocate(size uint32) uint32 { return hostcall.Allocate(size) }
 
+// wasmesh_alloc_chunk tells the wasmesh host that small results may be
+// carved from one block (hostcall.AllocateChunk); other hosts ignore it.
+//
+//go:wasmexport wasmesh_alloc_chunk
+func wasmeshAllocChunk(size uint32) uint32 { return hostcall.AllocateChunk(size) }
+
 //go:wasmexport proxy_on_vm_start
 func proxyOnVMStart(id, size uint32) uint32 { start(); return ProxyOnVMStart(id, size) }
 

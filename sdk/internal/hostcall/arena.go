@@ -53,3 +53,13 @@ func (a *arena) drop() {
 	clear(a.blocks)
 	a.blocks = a.blocks[:0]
 }
+
+// carved returns the result at guest address p of size bytes if it lies in
+// chunk (at address at), with its capacity ending where it does.
+func carved(chunk []byte, at, p, size uint32) ([]byte, bool) {
+	if size == 0 || p < at || uint64(p-at)+uint64(size) > uint64(len(chunk)) {
+		return nil, false
+	}
+	off := p - at
+	return chunk[off : off+size : off+size], true
+}

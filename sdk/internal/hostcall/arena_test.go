@@ -56,3 +56,24 @@ func FuzzArenaTake(f *testing.F) {
 		}
 	})
 }
+
+// TestCarved: a result carved from the host's chunk is taken only inside
+// the chunk, with its capacity ending where it does.
+func TestCarved(t *testing.T) {
+	chunk := make([]byte, 64)
+	for i := range chunk {
+		chunk[i] = byte(i)
+	}
+	b, ok := carved(chunk, 1000, 1008, 8)
+	if !ok || len(b) != 8 || cap(b) != 8 || b[0] != 8 {
+		t.Fatalf("carved(1008, 8) = %v (cap %d), %v", b, cap(b), ok)
+	}
+	for _, c := range []struct{ p, size uint32 }{{999, 4}, {1060, 8}, {1000, 65}, {1008, 0}, {5000, 1}, {0xFFFFFFFF, 2}} {
+		if _, ok := carved(chunk, 1000, c.p, c.size); ok {
+			t.Errorf("carved(%d, %d) accepted", c.p, c.size)
+		}
+	}
+	if _, ok := carved(nil, 0, 0, 1); ok {
+		t.Error("carved from no chunk accepted")
+	}
+}

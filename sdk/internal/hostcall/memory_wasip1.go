@@ -42,7 +42,33 @@ func Allocate(size uint32) uint32 {
 	return p
 }
 
-func take(p, size uint32) ([]byte, bool) { return allocations.take(p, size) }
+// hostChunk is the latest block handed to the host by AllocateChunk, at
+// guest address hostChunkAt: the host carves small results from it in
+// order and never goes back to an earlier chunk.
+var (
+	hostChunk   []byte
+	hostChunkAt uint32
+)
+
+// AllocateChunk backs wasmesh_alloc_chunk, the host's extension to the
+// allocator: a block the host fills with several small results, each of
+// which the guest then takes like a block of its own (see wasm/host's
+// chunk.go). A carved result keeps the chunk alive while referenced.
+func AllocateChunk(size uint32) uint32 {
+	if size == 0 || size > 1<<20 {
+		return 0
+	}
+	hostChunk = make([]byte, size)
+	hostChunkAt = uint32(uintptr(unsafe.Pointer(unsafe.SliceData(hostChunk))))
+	return hostChunkAt
+}
+
+func take(p, size uint32) ([]byte, bool) {
+	if b, ok := allocations.take(p, size); ok {
+		return b, true
+	}
+	return carved(hostChunk, hostChunkAt, p, size)
+}
 
 func drop() { allocations.drop() }
 
