@@ -110,6 +110,9 @@ func (p *h1Pool) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := req.Context().Err(); err != nil {
 		return nil, err
 	}
+	if err := checkRequest(req); err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
 		c, reused, err := p.get(req.Context(), req.URL.Host)
 		if err != nil {

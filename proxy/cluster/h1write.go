@@ -21,29 +21,45 @@ func badRequest(msg string) error { return fmt.Errorf("%w: %s", errBadRequest, m
 // chunkBufs hold the data of one chunk of a request body of unknown length.
 var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 
-// writeRequest writes req as an HTTP/1.1 request into bw (not flushed):
-// request line, Host, the header fields, then the body with Content-Length
-// when its length is known and chunked (with req.Trailer) otherwise.
-func writeRequest(bw *bufio.Writer, req *http.Request) error {
+// checkRequest refuses a request that cannot be written as HTTP/1.1
+// without injecting something: a method that is not a token, an invalid
+// Host, header fields with invalid names or control bytes in values.
+func checkRequest(req *http.Request) error {
 	method := req.Method
-	if method == "" {
-		method = http.MethodGet
-	}
 	for i := 0; i < len(method); i++ {
 		if !isToken(method[i]) {
 			return badRequest("invalid method")
 		}
 	}
-	host := req.Host
-	if host == "" && req.URL != nil {
-		host = req.URL.Host
+	if req.URL == nil {
+		return badRequest("no URL")
 	}
-	if !httpguts.ValidHostHeader(host) {
+	if !httpguts.ValidHostHeader(requestHost(req)) {
 		return badRequest("invalid Host")
 	}
-	if err := checkHeader(req.Header); err != nil {
-		return err
+	if !validTarget(req.URL.RawQuery) {
+		return badRequest("invalid request target")
 	}
+	return checkHeader(req.Header)
+}
+
+func requestHost(req *http.Request) string {
+	if req.Host != "" {
+		return req.Host
+	}
+	return req.URL.Host
+}
+
+// writeRequest writes req, checked by checkRequest, as an HTTP/1.1 request
+// into bw (not flushed): request line, Host, the header fields, then the
+// body with Content-Length when its length is known and chunked (with
+// req.Trailer) otherwise.
+func writeRequest(bw *bufio.Writer, req *http.Request) error {
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	host := requestHost(req)
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	chunked := hasBody && (req.ContentLength < 0 || len(req.Trailer) > 0)
 	if req.ContentLength > 0 && !hasBody {
@@ -116,9 +132,6 @@ func methodWantsLength(m string) bool {
 // CONNECT) without building it as a string first.
 func writeTarget(bw *bufio.Writer, req *http.Request, host string) error {
 	u := req.URL
-	if u == nil {
-		return badRequest("no URL")
-	}
 	if req.Method == http.MethodConnect && u.Path == "" && u.Opaque == "" {
 		bw.WriteString(host)
 		return nil
@@ -137,7 +150,7 @@ func writeTarget(bw *bufio.Writer, req *http.Request, host string) error {
 			path = "/"
 		}
 	}
-	if !validTarget(path) || !validTarget(u.RawQuery) {
+	if !validTarget(path) {
 		return badRequest("invalid request target")
 	}
 	bw.WriteString(path)
