@@ -45,6 +45,11 @@ const (
 	// chunk.go): a guest exporting it gets small results carved from
 	// chunks instead of one proxy_on_memory_allocate call each.
 	cbChunk
+	// cbStreamEnd is wasmesh's optional one-call stream end:
+	// wasmesh_on_stream_end(ctx) runs proxy_on_done and, when that lets
+	// the context go, proxy_on_log and proxy_on_delete, and answers
+	// whether it did; one call into the guest instead of three.
+	cbStreamEnd
 	numCallbacks
 )
 
@@ -64,6 +69,7 @@ var callbackNames = [numCallbacks]string{
 	cbRequestBody: "proxy_on_request_body", cbRequestTrailers: "proxy_on_request_trailers",
 	cbResponseHeaders: "proxy_on_response_headers", cbResponseBody: "proxy_on_response_body",
 	cbResponseTrailers: "proxy_on_response_trailers", cbChunk: "wasmesh_alloc_chunk",
+	cbStreamEnd: "wasmesh_on_stream_end",
 }
 
 var callbackSigs = [numCallbacks]signature{
@@ -74,6 +80,7 @@ var callbackSigs = [numCallbacks]signature{
 	cbUpstreamData: {3, 1}, cbUpstreamClose: {2, 0}, cbRequestHeaders: {3, 1},
 	cbRequestBody: {3, 1}, cbRequestTrailers: {2, 1}, cbResponseHeaders: {3, 1},
 	cbResponseBody: {3, 1}, cbResponseTrailers: {2, 1}, cbChunk: {1, 1},
+	cbStreamEnd: {1, 1},
 }
 
 // guestABI is what a module exports, checked once per load.

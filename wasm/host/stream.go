@@ -178,8 +178,15 @@ func (s *stream) done() {
 	in.mu.Lock()
 	if s.err == nil && !in.dead.Load() {
 		in.effective, in.active = s.st.id, nil
-		ok, err := in.callBool(cbDone, uint64(s.st.id))
-		if err == nil {
+		if in.fns[cbStreamEnd] != nil {
+			// done, log and delete in one call into the guest
+			if ended, err := in.callBool(cbStreamEnd, uint64(s.st.id)); err == nil && ended {
+				delete(in.contexts, s.st.id)
+				in.effective = rootContextID
+			} else if err == nil {
+				s.st.awaitingDone = true
+			}
+		} else if ok, err := in.callBool(cbDone, uint64(s.st.id)); err == nil {
 			if ok {
 				in.finish(s.st)
 			} else {

@@ -96,6 +96,18 @@ func ProxyOnDelete(id uint32) {
 	}
 }
 
+// WasmeshOnStreamEnd is wasmesh_on_stream_end, the wasmesh host's one call
+// for a stream's end: proxy_on_done, then, if the context may go,
+// proxy_on_log and proxy_on_delete. It reports whether it went.
+func WasmeshOnStreamEnd(id uint32) uint32 {
+	if ProxyOnDone(id) == 0 {
+		return 0
+	}
+	ProxyOnLog(id)
+	ProxyOnDelete(id)
+	return 1
+}
+
 // ProxyOnTick is proxy_on_tick.
 func ProxyOnTick(id uint32) {
 	p := st.plugins[id]

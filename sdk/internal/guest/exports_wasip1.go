@@ -51,6 +51,12 @@ func proxyOnConfigure(id, size uint32) uint32 { start(); return ProxyOnConfigure
 //go:wasmexport proxy_on_done
 func proxyOnDone(id uint32) uint32 { return ProxyOnDone(id) }
 
+// wasmesh_on_stream_end lets the wasmesh host end a stream in one call
+// instead of three (done, log, delete); other hosts ignore it.
+//
+//go:wasmexport wasmesh_on_stream_end
+func wasmeshOnStreamEnd(id uint32) uint32 { return WasmeshOnStreamEnd(id) }
+
 //go:wasmexport proxy_on_log
 func proxyOnLog(id uint32) { ProxyOnLog(id) }
 
