@@ -31,6 +31,13 @@
 // those paused at that moment get it through StreamCallbacks (FailOpen: Resume;
 // FailClose: LocalReply with the 503).
 //
+// Two optional guest exports extend the ABI for speed; the wasmesh SDK
+// provides both, and guests without them are served as the ABI says:
+// wasmesh_alloc_chunk(size) -> ptr gives the host a block to carve small
+// results from (one call into the guest per 4 KiB instead of one
+// proxy_on_memory_allocate per result), and wasmesh_on_stream_end(ctx) ->
+// ended runs proxy_on_done, proxy_on_log and proxy_on_delete in one call.
+//
 // Asynchronous guest work (proxy_on_tick, proxy_on_queue_ready,
 // proxy_on_http_call_response, proxy_on_foreign_function via
 // Plugin.NotifyForeign) runs on the instance's own goroutine, on the root
