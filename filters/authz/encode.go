@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/wasmesh/wasmesh/sdk/jsonenc"
 )
 
 // appendArgs appends the foreign function's argument for in: the bytes
@@ -19,9 +20,9 @@ func appendArgs(b []byte, policy, entrypoint string, in *input, need needs) []by
 // same for every request of a plugin, so the filter encodes it once.
 func appendArgsPrefix(b []byte, policy, entrypoint string) []byte {
 	b = append(b, `{"policy":`...)
-	b = appendString(b, policy)
+	b = jsonenc.AppendString(b, policy)
 	b = append(b, `,"entrypoint":`...)
-	b = appendString(b, entrypoint)
+	b = jsonenc.AppendString(b, entrypoint)
 	return append(b, `,"input":{`...)
 }
 
@@ -98,15 +99,15 @@ func appendRequest(b []byte, r *reqAttrs, need needs) []byte {
 	b = append(b, '{')
 	first := true
 	if need.method {
-		b = appendString(append(b, `"method":`...), r.Method)
+		b = jsonenc.AppendString(append(b, `"method":`...), r.Method)
 		first = false
 	}
 	if need.path {
-		b = appendString(appendKey(b, first, `"path":`), r.Path)
+		b = jsonenc.AppendString(appendKey(b, first, `"path":`), r.Path)
 		first = false
 	}
 	if need.host {
-		b = appendString(appendKey(b, first, `"host":`), r.Host)
+		b = jsonenc.AppendString(appendKey(b, first, `"host":`), r.Host)
 		first = false
 	}
 	if need.headers {
@@ -118,7 +119,7 @@ func appendRequest(b []byte, r *reqAttrs, need needs) []byte {
 		first = false
 	}
 	if need.time {
-		b = appendString(appendKey(b, first, `"time":`), r.Time)
+		b = jsonenc.AppendString(appendKey(b, first, `"time":`), r.Time)
 		first = false
 	}
 	if a := r.Auth; need.auth && a != nil {
@@ -152,7 +153,7 @@ func appendOptString(b []byte, first bool, key, value string) ([]byte, bool) {
 	if value == "" {
 		return b, first
 	}
-	return appendString(appendKey(b, first, key), value), false
+	return jsonenc.AppendString(appendKey(b, first, key), value), false
 }
 
 // appendStringMap appends m as a JSON object with sorted keys; nil is null.
@@ -171,74 +172,9 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonenc.AppendString(b, k)
 		b = append(b, ':')
-		b = appendString(b, m[k])
+		b = jsonenc.AppendString(b, m[k])
 	}
 	return append(b, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// plain marks the bytes appendString copies as they are: printable ASCII
-// but for the quote, the backslash and the HTML characters encoding/json
-// escapes.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// appendString appends s as a JSON string escaped as encoding/json escapes
-// it: control characters, <, > and &, U+2028 and U+2029, and invalid UTF-8
-// replaced by U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if plain[c] {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
