@@ -92,19 +92,15 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 	switch {
 	case chunked:
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
-		if len(req.Trailer) > 0 {
-			bw.WriteString("Trailer: ")
-			first := true
-			for k, vs := range req.Trailer {
-				if !validTrailer(k, vs) {
-					continue
-				}
-				if !first {
-					bw.WriteByte(',')
-				}
+		sep := "Trailer: "
+		for k, vs := range req.Trailer {
+			if validTrailer(k, vs) {
+				bw.WriteString(sep)
 				bw.WriteString(k)
-				first = false
+				sep = ","
 			}
+		}
+		if sep == "," {
 			bw.WriteString("\r\n")
 		}
 	case req.ContentLength > 0 && hasBody:
