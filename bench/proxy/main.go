@@ -159,6 +159,16 @@ func stop(c *exec.Cmd) {
 	}
 }
 
+// alive reports whether pid runs (not gone, not a zombie awaiting Wait).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z'
+}
+
 func waitHTTP(port int) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -238,6 +248,11 @@ func measure(name string, cmd *exec.Cmd, port int, dur time.Duration, conns int)
 		return result{}, fmt.Errorf("wrk %s: %v\n%s", name, err, out)
 	}
 	r := result{name: name, errors: "-"}
+	if cmd != nil {
+		if !alive(cmd.Process.Pid) {
+			return result{}, fmt.Errorf("%s exited during the run:\n%s", name, stderrTail(cmd))
+		}
+	}
 	s := string(out)
 	if m := reRPS.FindStringSubmatch(s); m != nil {
 		r.rps, _ = strconv.ParseFloat(m[1], 64)
