@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -353,5 +354,53 @@ func TestH1PoolCancellation(t *testing.T) {
 				t.Fatalf("returned after %v for a cancellation at %v", took, tt.cancel)
 			}
 		})
+	}
+}
+
+// Exchanges slower than the watch delay continue under the context: a
+// large upload the server reads late, a response streamed slowly.
+func TestH1PoolOutlivesTheWatchDelay(t *testing.T) {
+	srv, conns := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/upload":
+			time.Sleep(3 * watchDelay)
+			n, _ := io.Copy(io.Discard, r.Body)
+			w.Header().Set("X-Got", strconv.FormatInt(n, 10))
+		case "/stream":
+			for i := 0; i < 3; i++ {
+				io.WriteString(w, "tick ")
+				w.(http.Flusher).Flush()
+				time.Sleep(watchDelay + 10*time.Millisecond)
+			}
+		}
+	}))
+	rt := testPool(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := 0; i < 2; i++ { // the second exchange reuses the connection
+		const size = 32 << 20
+		req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/upload", bytes.NewReader(make([]byte, size)))
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Got"); got != strconv.Itoa(size) {
+			t.Fatalf("server read %s bytes, want %d", got, size)
+		}
+		req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL+"/stream", nil)
+		resp, err = rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || string(b) != "tick tick tick " {
+			t.Fatalf("stream: %q %v", b, err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections, want 1 (reused after a watched exchange)", n)
 	}
 }
