@@ -161,6 +161,8 @@ func (p *h1Pool) do(c *h1Conn, req *http.Request) (*http.Response, error) {
 		return fail(err, true)
 	}
 	method := req.Method
+	x := new(exchange)
+	resp := &x.resp
 	for n1xx := 0; ; n1xx++ {
 		var err error
 		c.head, err = readHead(c.br, c.head, maxResponseHead)
@@ -169,7 +171,7 @@ func (p *h1Pool) do(c *h1Conn, req *http.Request) (*http.Response, error) {
 			closed := err == io.EOF || err == io.ErrUnexpectedEOF
 			return fail(err, closed || (len(c.head) == 0 && errors.Is(err, syscall.ECONNRESET)))
 		}
-		resp, kind, fields, err := parseResponse(c.head, method, c.fields)
+		kind, fields, err := parseResponse(c.head, method, c.fields, resp)
 		c.fields = fields
 		if cap(c.head) > keptHeadBytes {
 			c.head = nil // the response holds its own copy
@@ -190,13 +192,20 @@ func (p *h1Pool) do(c *h1Conn, req *http.Request) (*http.Response, error) {
 			p.release(c, reuse)
 			return resp, nil
 		}
-		b := &h1Body{c: c, p: p, resp: resp, kind: kind, remaining: resp.ContentLength, reuse: reuse}
+		b := &x.body
+		*b = h1Body{c: c, p: p, resp: resp, kind: kind, remaining: resp.ContentLength, reuse: reuse}
 		if kind == bodyChunked {
 			b.chunks = newChunkedReader(c.br)
 		}
 		resp.Body = b
 		return resp, nil
 	}
+}
+
+// exchange holds a response and its body in one allocation.
+type exchange struct {
+	resp http.Response
+	body h1Body
 }
 
 // release ends the request on c and pools c when it can serve another.

@@ -130,53 +130,53 @@ func buildHeader(s string, fields []field, room int) http.Header {
 	return hdr
 }
 
-// parseResponse turns a head read by readHead into a response (without
-// body) to a request with the given method, and how its body is framed.
-// fields is scratch space, returned for reuse.
-func parseResponse(head []byte, method string, fields []field) (*http.Response, bodyKind, []field, error) {
+// parseResponse turns a head read by readHead into resp (without body), a
+// response to a request with the given method, and tells how its body is
+// framed. fields is scratch space, returned for reuse.
+func parseResponse(head []byte, method string, fields []field, resp *http.Response) (bodyKind, []field, error) {
 	eol := indexLF(head, 0)
 	line := trimCR(head[:eol])
 	if len(line) < 12 || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
-		return nil, 0, fields, badResponse("malformed status line")
+		return 0, fields, badResponse("malformed status line")
 	}
 	major, minor, ok := parseVersion(line[:8])
 	if !ok || major != 1 || minor > 1 {
-		return nil, 0, fields, badResponse("unsupported protocol version")
+		return 0, fields, badResponse("unsupported protocol version")
 	}
 	code := 0
 	for _, c := range line[9:12] {
 		if c < '0' || c > '9' {
-			return nil, 0, fields, badResponse("malformed status code")
+			return 0, fields, badResponse("malformed status code")
 		}
 		code = code*10 + int(c-'0')
 	}
 	if code < 100 {
-		return nil, 0, fields, badResponse("malformed status code")
+		return 0, fields, badResponse("malformed status code")
 	}
 	for _, c := range line[12:] {
 		if isCTL(c) {
-			return nil, 0, fields, badResponse("invalid reason phrase")
+			return 0, fields, badResponse("invalid reason phrase")
 		}
 	}
 	fields, err := parseFields(head, eol+1, fields[:0])
 	if err != nil {
-		return nil, 0, fields, err
+		return 0, fields, err
 	}
 	s := string(head) // one string holds the whole head
-	resp := &http.Response{
+	*resp = http.Response{
 		Status: s[9:len(line)], StatusCode: code,
 		Proto: s[:8], ProtoMajor: 1, ProtoMinor: minor,
 		Header: buildHeader(s, fields, 0),
 	}
 	kind, err := setResponseFraming(resp, method)
 	if err != nil {
-		return nil, 0, fields, err
+		return 0, fields, err
 	}
 	if kind == bodyChunked {
 		declareTrailer(resp)
 	}
 	resp.Close = kind == bodyClose || shouldClose(resp.Header, minor)
-	return resp, kind, fields, nil
+	return kind, fields, nil
 }
 
 // setResponseFraming applies RFC 9112 section 6.3 and refuses what could be

@@ -31,7 +31,8 @@ func BenchmarkReadResponse(b *testing.B) {
 			if head, err = readHead(br, head, maxResponseHead); err != nil {
 				b.Fatal(err)
 			}
-			resp, _, f, err := parseResponse(head, "GET", fields)
+			resp := new(http.Response) // the pool allocates it with the body
+			_, f, err := parseResponse(head, "GET", fields, resp)
 			fields = f
 			if err != nil {
 				b.Fatal(err)

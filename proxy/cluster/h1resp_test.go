@@ -21,7 +21,8 @@ func readOne(raw, method string) (*http.Response, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		resp, kind, _, err = parseResponse(head, method, nil)
+		resp = new(http.Response)
+		kind, _, err = parseResponse(head, method, nil, resp)
 		if err != nil {
 			return nil, "", err
 		}
