@@ -149,6 +149,9 @@ func (p *h1Pool) do(c *h1Conn, req *http.Request) (*http.Response, error) {
 		if cerr := req.Context().Err(); cerr != nil {
 			return nil, cerr
 		}
+		if errors.Is(err, context.DeadlineExceeded) { // the context's deadline, its timer not yet fired
+			return nil, err
+		}
 		if stale && !errors.Is(err, errBadRequest) {
 			return nil, errors.Join(errStale, err)
 		}

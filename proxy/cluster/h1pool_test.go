@@ -404,3 +404,32 @@ func TestH1PoolOutlivesTheWatchDelay(t *testing.T) {
 		t.Errorf("%d connections, want 1 (reused after a watched exchange)", n)
 	}
 }
+
+// A request timing out on a reused connection is not retried on another.
+func TestH1PoolTimeoutNotRetried(t *testing.T) {
+	srv, conns := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(300 * time.Millisecond)
+		}
+	}))
+	rt := testPool(t)
+	if _, _, err := get(t, rt, strings.TrimPrefix(srv.URL, "http://")); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []time.Duration{watchDelay / 2, 2 * watchDelay} {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/slow", strings.NewReader("replayable"))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("replayable")), nil }
+		_, err := rt.RoundTrip(req)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("timeout %v: err %v", d, err)
+		}
+		if _, _, err := get(t, rt, strings.TrimPrefix(srv.URL, "http://")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("%d connections, want 3 (one per timed-out request, no retries)", n)
+	}
+}
