@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/wasmesh/wasmesh/proxy/internal/h1wire"
 )
 
 // errBadResponse is wrapped by every refusal of an upstream response head.
@@ -70,22 +72,22 @@ type field struct{ ks, ke, vs, ve int }
 // line, canonicalising keys in place, and appends their offsets to fields.
 func parseFields(head []byte, i int, fields []field) ([]field, error) {
 	for i < len(head) {
-		e := indexLF(head, i)
-		l := trimCR(head[i:e])
+		e := h1wire.IndexLF(head, i)
+		l := h1wire.TrimCR(head[i:e])
 		if len(l) == 0 {
 			break
 		}
 		if l[0] == ' ' || l[0] == '\t' {
 			return fields, badResponse("obsolete line folding")
 		}
-		colon := indexByte(l, ':')
+		colon := h1wire.IndexByte(l, ':')
 		if colon <= 0 {
 			return fields, badResponse("malformed header line")
 		}
 		upper := true
 		for j := 0; j < colon; j++ {
 			c := l[j]
-			if !isToken(c) {
+			if !h1wire.IsToken(c) {
 				return fields, badResponse("invalid header name")
 			}
 			if upper && 'a' <= c && c <= 'z' {
@@ -103,7 +105,7 @@ func parseFields(head []byte, i int, fields []field) ([]field, error) {
 			ve--
 		}
 		for _, c := range l[vs:ve] {
-			if isCTL(c) {
+			if h1wire.IsCTL(c) {
 				return fields, badResponse("invalid header value")
 			}
 		}
@@ -134,12 +136,12 @@ func buildHeader(s string, fields []field, room int) http.Header {
 // response to a request with the given method, and tells how its body is
 // framed. fields is scratch space, returned for reuse.
 func parseResponse(head []byte, method string, fields []field, resp *http.Response) (bodyKind, []field, error) {
-	eol := indexLF(head, 0)
-	line := trimCR(head[:eol])
+	eol := h1wire.IndexLF(head, 0)
+	line := h1wire.TrimCR(head[:eol])
 	if len(line) < 12 || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
 		return 0, fields, badResponse("malformed status line")
 	}
-	major, minor, ok := parseVersion(line[:8])
+	major, minor, ok := h1wire.ParseVersion(line[:8])
 	if !ok || major != 1 || minor > 1 {
 		return 0, fields, badResponse("unsupported protocol version")
 	}
@@ -154,7 +156,7 @@ func parseResponse(head []byte, method string, fields []field, resp *http.Respon
 		return 0, fields, badResponse("malformed status code")
 	}
 	for _, c := range line[12:] {
-		if isCTL(c) {
+		if h1wire.IsCTL(c) {
 			return 0, fields, badResponse("invalid reason phrase")
 		}
 	}
@@ -175,7 +177,7 @@ func parseResponse(head []byte, method string, fields []field, resp *http.Respon
 	if kind == bodyChunked {
 		declareTrailer(resp)
 	}
-	resp.Close = kind == bodyClose || shouldClose(resp.Header, minor)
+	resp.Close = kind == bodyClose || h1wire.ShouldClose(resp.Header, minor)
 	return kind, fields, nil
 }
 
@@ -192,7 +194,7 @@ func setResponseFraming(r *http.Response, method string) (bodyKind, error) {
 	n := int64(-1)
 	if hasCL {
 		var ok bool
-		if n, ok = parseContentLength(cl[0]); !ok {
+		if n, ok = h1wire.ParseContentLength(cl[0]); !ok {
 			return 0, badResponse("invalid Content-Length")
 		}
 		for _, v := range cl[1:] {
@@ -272,30 +274,12 @@ func forbiddenTrailer(k string) bool {
 // and the empty line) into r.Trailer, skipping fields that may not be
 // trailers.
 func readTrailer(br *bufio.Reader, r *http.Response) error {
-	var buf []byte
-	start := 0
-	for {
-		frag, err := br.ReadSlice('\n')
-		if len(buf)+len(frag) > maxTrailerBytes {
-			return badResponse("chunked trailer too large")
-		}
-		buf = append(buf, frag...)
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		if line := buf[start:]; len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
-			break
-		}
-		start = len(buf)
+	buf, err := h1wire.ReadTrailer(br, maxTrailerBytes)
+	if errors.Is(err, h1wire.ErrTrailerTooLarge) {
+		return badResponse("chunked trailer too large")
 	}
-	if start == 0 { // no trailer fields
-		return nil
+	if err != nil || buf == nil {
+		return err
 	}
 	fields, err := parseFields(buf, 0, nil)
 	if err != nil {
@@ -315,91 +299,12 @@ func readTrailer(br *bufio.Reader, r *http.Response) error {
 	return nil
 }
 
-// shouldClose reports whether the server ends the connection after this
-// response.
-func shouldClose(h http.Header, minor int) bool {
-	conn, ok := h["Connection"]
-	if minor == 0 {
-		return !ok || !hasToken(conn, "keep-alive")
-	}
-	return ok && hasToken(conn, "close")
-}
 
-func hasToken(vals []string, tok string) bool {
-	for _, v := range vals {
-		for v != "" {
-			var t string
-			t, v, _ = strings.Cut(v, ",")
-			if strings.EqualFold(strings.Trim(t, " \t"), tok) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
-func parseContentLength(v string) (int64, bool) {
-	if v == "" || len(v) > 18 {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
 
-func parseVersion(v []byte) (major, minor int, ok bool) {
-	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' || v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9' {
-		return 0, 0, false
-	}
-	return int(v[5] - '0'), int(v[7] - '0'), true
-}
 
-func indexLF(b []byte, from int) int {
-	for i := from; i < len(b); i++ {
-		if b[i] == '\n' {
-			return i
-		}
-	}
-	return len(b)
-}
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
 
-func trimCR(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		return b[:n-1]
-	}
-	return b
-}
 
-// isCTL reports control bytes not allowed in field values (HTAB is allowed).
-func isCTL(c byte) bool { return (c < ' ' && c != '\t') || c == 0x7f }
 
-// tokenTable marks the bytes allowed in a token (RFC 9110 section 5.6.2).
-var tokenTable = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
 
-func isToken(c byte) bool { return tokenTable[c] }

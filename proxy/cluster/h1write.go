@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/wasmesh/wasmesh/proxy/internal/h1wire"
 )
 
 // errBadRequest is wrapped by every refusal to write a request upstream
@@ -27,7 +29,7 @@ var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b
 func checkRequest(req *http.Request) error {
 	method := req.Method
 	for i := 0; i < len(method); i++ {
-		if !isToken(method[i]) {
+		if !h1wire.IsToken(method[i]) {
 			return badRequest("invalid method")
 		}
 	}
@@ -182,13 +184,13 @@ func validField(k string, vs []string) bool {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
-		if !isToken(k[i]) {
+		if !h1wire.IsToken(k[i]) {
 			return false
 		}
 	}
 	for _, v := range vs {
 		for i := 0; i < len(v); i++ {
-			if isCTL(v[i]) {
+			if h1wire.IsCTL(v[i]) {
 				return false
 			}
 		}

@@ -2,10 +2,13 @@ package h1
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httputil"
 	"sync"
+
+	"github.com/wasmesh/wasmesh/proxy/internal/h1wire"
 )
 
 // maxDrain is how much of an unread request body is discarded after the
@@ -94,30 +97,12 @@ func (b *body) readLocked(p []byte) (n int, err error) {
 }
 
 func (b *body) readTrailer() error {
-	var buf []byte
-	start := 0
-	for {
-		frag, err := b.br.ReadSlice('\n')
-		if len(buf)+len(frag) > maxTrailerBytes {
-			return errTrailerTooLarge
-		}
-		buf = append(buf, frag...)
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		if line := buf[start:]; len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
-			break
-		}
-		start = len(buf)
+	buf, err := h1wire.ReadTrailer(b.br, maxTrailerBytes)
+	if errors.Is(err, h1wire.ErrTrailerTooLarge) {
+		return errTrailerTooLarge
 	}
-	if start == 0 { // no trailer fields
-		return nil
+	if err != nil || buf == nil {
+		return err
 	}
 	if b.r.Trailer == nil {
 		b.r.Trailer = http.Header{}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/wasmesh/wasmesh/proxy/internal/h1wire"
 )
 
 // requestError is a request the server refuses, answered with code before
@@ -99,19 +101,19 @@ var zeroRequest http.Request
 func (p *parser) parse(head []byte, ctx context.Context) (*http.Request, framing, error) {
 	var fr framing
 	// request line
-	eol := indexLF(head, 0)
-	line := trimCR(head[:eol])
-	sp1 := indexByte(line, ' ')
+	eol := h1wire.IndexLF(head, 0)
+	line := h1wire.TrimCR(head[:eol])
+	sp1 := h1wire.IndexByte(line, ' ')
 	if sp1 <= 0 {
 		return nil, fr, badRequest("malformed request line")
 	}
-	sp2 := indexByte(line[sp1+1:], ' ')
+	sp2 := h1wire.IndexByte(line[sp1+1:], ' ')
 	if sp2 <= 0 {
 		return nil, fr, badRequest("malformed request line")
 	}
 	sp2 += sp1 + 1
 	for _, c := range line[:sp1] {
-		if !isToken(c) {
+		if !h1wire.IsToken(c) {
 			return nil, fr, badRequest("invalid method")
 		}
 	}
@@ -120,7 +122,7 @@ func (p *parser) parse(head []byte, ctx context.Context) (*http.Request, framing
 			return nil, fr, badRequest("invalid request target")
 		}
 	}
-	major, minor, ok := parseVersion(line[sp2+1:])
+	major, minor, ok := h1wire.ParseVersion(line[sp2+1:])
 	if !ok {
 		return nil, fr, badRequest("malformed HTTP version")
 	}
@@ -130,22 +132,22 @@ func (p *parser) parse(head []byte, ctx context.Context) (*http.Request, framing
 	// header lines: validate and canonicalise keys in place
 	p.fields = p.fields[:0]
 	for i := eol + 1; i < len(head); {
-		e := indexLF(head, i)
-		l := trimCR(head[i:e])
+		e := h1wire.IndexLF(head, i)
+		l := h1wire.TrimCR(head[i:e])
 		if len(l) == 0 {
 			break
 		}
 		if l[0] == ' ' || l[0] == '\t' {
 			return nil, fr, badRequest("obsolete line folding")
 		}
-		colon := indexByte(l, ':')
+		colon := h1wire.IndexByte(l, ':')
 		if colon <= 0 {
 			return nil, fr, badRequest("malformed header line")
 		}
 		upper := true
 		for j := 0; j < colon; j++ {
 			c := l[j]
-			if !isToken(c) {
+			if !h1wire.IsToken(c) {
 				return nil, fr, badRequest("invalid header name")
 			}
 			if upper && 'a' <= c && c <= 'z' {
@@ -201,7 +203,7 @@ func (p *parser) parse(head []byte, ctx context.Context) (*http.Request, framing
 	if err := setFraming(r, &fr); err != nil {
 		return nil, fr, err
 	}
-	r.Close = shouldClose(r)
+	r.Close = h1wire.ShouldClose(r.Header, r.ProtoMinor)
 	return r, fr, nil
 }
 
@@ -273,7 +275,7 @@ func setFraming(r *http.Request, fr *framing) error {
 		r.ContentLength = -1
 		fr.chunked = true
 	case hasCL:
-		n, ok := parseContentLength(cl[0])
+		n, ok := h1wire.ParseContentLength(cl[0])
 		if !ok {
 			return badRequest("invalid Content-Length")
 		}
@@ -296,49 +298,9 @@ func setFraming(r *http.Request, fr *framing) error {
 	return nil
 }
 
-func parseContentLength(v string) (int64, bool) {
-	if v == "" || len(v) > 18 {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
 
-// shouldClose reports whether the connection ends after this request.
-func shouldClose(r *http.Request) bool {
-	conn, ok := r.Header["Connection"]
-	if r.ProtoMinor == 0 {
-		return !ok || !hasToken(conn, "keep-alive")
-	}
-	return ok && hasToken(conn, "close")
-}
 
-func hasToken(vals []string, tok string) bool {
-	for _, v := range vals {
-		for v != "" {
-			var t string
-			t, v, _ = strings.Cut(v, ",")
-			if strings.EqualFold(strings.Trim(t, " \t"), tok) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
-func parseVersion(v []byte) (major, minor int, ok bool) {
-	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' || v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9' {
-		return 0, 0, false
-	}
-	return int(v[5] - '0'), int(v[7] - '0'), true
-}
 
 // parseTrailer parses the trailer section of a chunked body (header lines
 // and the empty line) into dst, refusing what a header would refuse.
@@ -363,43 +325,7 @@ func parseTrailer(b []byte, dst http.Header) error {
 
 var errTrailerTooLarge = errors.New("h1: chunked trailer too large")
 
-func indexLF(b []byte, from int) int {
-	for i := from; i < len(b); i++ {
-		if b[i] == '\n' {
-			return i
-		}
-	}
-	return len(b)
-}
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
 
-func trimCR(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		return b[:n-1]
-	}
-	return b
-}
 
-// tokenTable marks the bytes allowed in a token (RFC 9110 section 5.6.2).
-var tokenTable = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
 
-func isToken(c byte) bool { return tokenTable[c] }

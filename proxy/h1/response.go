@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wasmesh/wasmesh/proxy/internal/h1wire"
 )
 
 // response is the http.ResponseWriter of one request. The connection reuses
@@ -73,7 +75,7 @@ func (w *response) WriteHeader(code int) {
 	w.wrote, w.status = true, code
 	w.noBody = code == http.StatusNoContent || code == http.StatusNotModified || code < 200
 	if v := w.hdr["Content-Length"]; len(v) > 0 {
-		if n, ok := parseContentLength(strings.TrimSpace(v[0])); ok {
+		if n, ok := h1wire.ParseContentLength(strings.TrimSpace(v[0])); ok {
 			w.cl = n
 		} else {
 			delete(w.hdr, "Content-Length")
@@ -249,7 +251,7 @@ func (w *response) commit(final bool) error {
 		w.closeConn = true // HTTP/1.0 without a length: the close ends the body
 	}
 	connHdr := hdr["Connection"]
-	hasClose := hasToken(connHdr, "close")
+	hasClose := h1wire.HasToken(connHdr, "close")
 	w.closeConn = w.closeConn || hasClose || r.Close || c.srv.shuttingDown() || (w.body != nil && w.body.willClose())
 
 	c.wmu.Lock()
@@ -266,7 +268,7 @@ func (w *response) commit(final bool) error {
 	}
 	if w.closeConn && !hasClose {
 		b = append(b, "Connection: close\r\n"...)
-	} else if !w.closeConn && r.ProtoMinor == 0 && !hasToken(connHdr, "keep-alive") {
+	} else if !w.closeConn && r.ProtoMinor == 0 && !h1wire.HasToken(connHdr, "keep-alive") {
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	if _, ok := hdr["Date"]; !ok {
@@ -373,7 +375,7 @@ func validName(k string) bool {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
-		if !isToken(k[i]) {
+		if !h1wire.IsToken(k[i]) {
 			return false
 		}
 	}
