@@ -298,13 +298,3 @@ func readTrailer(br *bufio.Reader, r *http.Response) error {
 	}
 	return nil
 }
-
-
-
-
-
-
-
-
-
-

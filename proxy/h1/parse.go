@@ -298,10 +298,6 @@ func setFraming(r *http.Request, fr *framing) error {
 	return nil
 }
 
-
-
-
-
 // parseTrailer parses the trailer section of a chunked body (header lines
 // and the empty line) into dst, refusing what a header would refuse.
 func parseTrailer(b []byte, dst http.Header) error {
@@ -324,8 +320,3 @@ func parseTrailer(b []byte, dst http.Header) error {
 }
 
 var errTrailerTooLarge = errors.New("h1: chunked trailer too large")
-
-
-
-
-
