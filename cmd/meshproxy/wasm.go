@@ -39,7 +39,7 @@ func newWasm(ctx context.Context, f *flags, log *slog.Logger, node *corev3.Node,
 	policyfn.New(log.With("component", "policy"), engine, fe).Register(foreign)
 	w, err := wasmfilter.New(ctx, wasmfilter.Config{Logger: log, CacheDir: dir, NodeID: node.GetId(),
 		NodeMetadata: wasmMetadata(node), AllowPrivateFetch: f.allowPrivateFetch, Foreign: foreign,
-		LocalIdentity: localID, NoDeadlines: !f.wasmDeadlines})
+		LocalIdentity: localID, NoDeadlines: !f.wasmDeadlines, WazeroDeadlines: f.wasmWazeroDeadlines})
 	if err != nil {
 		_ = engine.Close(ctx)
 		return nil, nil, err

@@ -35,6 +35,9 @@ type Config struct {
 	// NoDeadlines runs filters without per-callback deadlines, for trusted
 	// modules only (host.Config.NoDeadlines).
 	NoDeadlines bool
+	// WazeroDeadlines enforces deadlines with wazero's own, slower mechanism
+	// (host.Config.WazeroDeadlines).
+	WazeroDeadlines bool
 	// LocalIdentity is the workload's SPIFFE ID (the URI SAN of the
 	// certificate the proxy presents in mesh mTLS), served as
 	// connection.uri_san_local_certificate on mTLS connections; "" = none.
@@ -68,7 +71,7 @@ func New(ctx context.Context, cfg Config) (*Factory, error) {
 	if foreign == nil {
 		foreign = host.NewForeignRegistry()
 	}
-	h, err := host.New(ctx, host.Config{Logger: cfg.Logger, CacheDir: cfg.CacheDir, NodeID: cfg.NodeID, NoDeadlines: cfg.NoDeadlines,
+	h, err := host.New(ctx, host.Config{Logger: cfg.Logger, CacheDir: cfg.CacheDir, NodeID: cfg.NodeID, NoDeadlines: cfg.NoDeadlines, WazeroDeadlines: cfg.WazeroDeadlines,
 		NodeMetadata: cfg.NodeMetadata, HTTPCalls: f, Foreign: foreign})
 	if err != nil {
 		return nil, fmt.Errorf("wasmfilter: %w", err)

@@ -34,6 +34,10 @@ type Config struct {
 	// now that deadlines cost about 10 ns a call on linux/amd64. The zero
 	// value enforces PluginConfig.CallTimeout.
 	NoDeadlines bool
+	// WazeroDeadlines enforces deadlines with wazero's own, slower mechanism
+	// (runtime.Config.WazeroDeadlines): the escape hatch from the fast path
+	// pinned to wazero's internals.
+	WazeroDeadlines bool
 }
 
 // Host runs proxy-wasm plugins. It owns the wazero runtime; one per process.
@@ -63,7 +67,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if cfg.Foreign == nil {
 		cfg.Foreign = NewForeignRegistry()
 	}
-	rt, err := runtime.New(ctx, runtime.Config{Logger: cfg.Logger, CacheDir: cfg.CacheDir, MaxMemoryPages: cfg.MaxMemoryPages, NoDeadlines: cfg.NoDeadlines})
+	rt, err := runtime.New(ctx, runtime.Config{Logger: cfg.Logger, CacheDir: cfg.CacheDir, MaxMemoryPages: cfg.MaxMemoryPages, NoDeadlines: cfg.NoDeadlines,
+		WazeroDeadlines: cfg.WazeroDeadlines})
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}

@@ -369,3 +369,36 @@ func runInstances(rt *Runtime, c *Compiled, g int) error {
 	}
 	return nil
 }
+
+// TestWazeroDeadlines: the escape hatch uses neither the interrupt shim nor
+// the loop-check stub, and still stops a pure loop.
+func TestWazeroDeadlines(t *testing.T) {
+	rt, err := New(context.Background(), Config{WazeroDeadlines: true, WatchdogInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	if rt.shimErr == nil || rt.stub != nil {
+		t.Fatalf("shim error %v, stub %v: want wazero's own deadlines", rt.shimErr, rt.stub != nil)
+	}
+	c, err := rt.Compile(context.Background(), wat(t, hookModule), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rt.Wazero().NewHostModuleBuilder("env").NewFunctionBuilder().
+		WithFunc(func(context.Context, api.Module, uint32) {}).Export("hook").Instantiate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newHookInstance(t, rt, c)
+	if in.cancel == nil {
+		t.Fatal("instance without the context wazero stops it by")
+	}
+	start := time.Now()
+	if err := in.Call(in.Module.ExportedFunction("spin"), 30*time.Millisecond, []uint64{0}); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("spin: %v", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("stopped after %v", took)
+	}
+}
