@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/wasmesh/wasmesh/internal/syncbuf"
 )
 
 func write(dir, name, content string) (string, error) {
@@ -17,7 +19,7 @@ func write(dir, name, content string) (string, error) {
 
 func start(name string, args ...string) (*exec.Cmd, error) {
 	c := exec.Command(name, args...)
-	errb := &lockedBuffer{}
+	errb := &syncbuf.Buffer{}
 	c.Stderr = errb
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("%s: %w: %s", name, err, errb.String())
@@ -27,7 +29,7 @@ func start(name string, args ...string) (*exec.Cmd, error) {
 }
 
 // stderrs keeps each started process's stderr, to show when a run fails.
-var stderrs sync.Map // *exec.Cmd → *lockedBuffer
+var stderrs sync.Map // *exec.Cmd → *syncbuf.Buffer
 
 // stderrTail is the last 2 KiB a process wrote to stderr.
 func stderrTail(c *exec.Cmd) string {
@@ -35,25 +37,8 @@ func stderrTail(c *exec.Cmd) string {
 	if !ok {
 		return ""
 	}
-	s := v.(*lockedBuffer).String()
+	s := v.(*syncbuf.Buffer).String()
 	return s[max(0, len(s)-2048):]
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // startNginxBackend serves a 1 KiB body on backendPort.

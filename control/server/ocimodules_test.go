@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -19,6 +18,7 @@ import (
 	"github.com/wasmesh/wasmesh/control/api"
 	"github.com/wasmesh/wasmesh/control/modules"
 	"github.com/wasmesh/wasmesh/control/oci/ocitest"
+	"github.com/wasmesh/wasmesh/internal/syncbuf"
 )
 
 // testModule is a Wasm binary module (header and a custom section).
@@ -29,34 +29,17 @@ func testModule(name string) []byte {
 
 func sum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // ociHarness runs fileModules with an OCI puller until the test ends.
 type ociHarness struct {
 	files *fileModules
 	kicks chan struct{}
-	logs  *lockedBuffer
+	logs  *syncbuf.Buffer
 	stop  func()
 }
 
 func newOCIHarness(t *testing.T, dataDir string, pullInterval time.Duration) *ociHarness {
 	t.Helper()
-	h := &ociHarness{kicks: make(chan struct{}, 16), logs: &lockedBuffer{}}
+	h := &ociHarness{kicks: make(chan struct{}, 16), logs: &syncbuf.Buffer{}}
 	log := slog.New(slog.NewTextHandler(h.logs, nil))
 	store, err := modules.Open(filepath.Join(dataDir, "modules"), 0)
 	if err != nil {

@@ -1,16 +1,15 @@
 package policyfn
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/wasmesh/wasmesh/internal/syncbuf"
 	"github.com/wasmesh/wasmesh/policy/compile"
 	"github.com/wasmesh/wasmesh/policy/eval"
 	"github.com/wasmesh/wasmesh/test/conformance/dual"
@@ -52,7 +51,7 @@ func TestAuthzFilterTrappingPolicy(t *testing.T) {
 	}
 	reg := host.NewForeignRegistry()
 	New(nil, engine, fetcher).Register(reg)
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	h, err := host.New(ctx, host.Config{Foreign: reg, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -109,22 +108,4 @@ func TestAuthzFilterTrappingPolicy(t *testing.T) {
 			t.Fatalf("after loading the good policy: want 418, got %+v %+v", r, r.Local)
 		}
 	}
-}
-
-// lockedBuffer collects the host's log from concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/wasmesh/wasmesh/control/kube"
 	"github.com/wasmesh/wasmesh/control/pilot/xds/xdstest"
+	"github.com/wasmesh/wasmesh/internal/syncbuf"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
 
@@ -65,15 +65,10 @@ func startReplica(t *testing.T, bin string, c *kubetest.Cluster, meshNS, pluginD
 		_ = r.cmd.Wait()
 		if t.Failed() {
 			b, _ := os.ReadFile(r.log)
-			t.Logf("%s log:\n%s", name, tail(string(b), 40))
+			t.Logf("%s log:\n%s", name, syncbuf.Tail(string(b), 40))
 		}
 	})
 	return r
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // leads asks the replica's monitoring port whether it leads; false when

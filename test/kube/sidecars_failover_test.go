@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmesh/wasmesh/control/kube"
+	"github.com/wasmesh/wasmesh/internal/syncbuf"
 	"github.com/wasmesh/wasmesh/test/fixture"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
@@ -66,7 +67,7 @@ func startSecureReplica(t *testing.T, bin string, c *kubetest.Cluster, meshNS, p
 		_ = r.cmd.Wait()
 		if t.Failed() {
 			b, _ := os.ReadFile(r.log)
-			t.Logf("%s log:\n%s", name, tail(string(b), 40))
+			t.Logf("%s log:\n%s", name, syncbuf.Tail(string(b), 40))
 		}
 	})
 	return r, secure
@@ -123,7 +124,7 @@ func startSidecar(t *testing.T, c *kubetest.Cluster, bin, xds, ca, root string, 
 		}
 		if t.Failed() {
 			b, _ := os.ReadFile(log)
-			t.Logf("%s log:\n%s", name, tail(string(b), 40))
+			t.Logf("%s log:\n%s", name, syncbuf.Tail(string(b), 40))
 		}
 	})
 }

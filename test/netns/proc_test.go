@@ -3,43 +3,25 @@
 package netns
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wasmesh/wasmesh/internal/syncbuf"
 )
 
 // process is a child process whose output is kept for failure reports.
 type process struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *syncbuf.Buffer
 	done chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // proc describes a process to start: in the host's namespace (ns == "")
@@ -58,7 +40,7 @@ type proc struct {
 // the kernel kills the process (Pdeathsig, see startIn).
 func start(t *testing.T, p proc) *process {
 	t.Helper()
-	pr := &process{name: p.name, out: &syncBuffer{}, done: make(chan struct{})}
+	pr := &process{name: p.name, out: &syncbuf.Buffer{}, done: make(chan struct{})}
 	pr.cmd = exec.Command(p.path, p.args...)
 	pr.cmd.Env = append(os.Environ(), p.env...)
 	pr.cmd.Stdout, pr.cmd.Stderr = pr.out, pr.out
@@ -78,7 +60,7 @@ func start(t *testing.T, p proc) *process {
 		}
 		close(release)
 		if t.Failed() {
-			t.Logf("---- %s output ----\n%s", pr.name, tail(pr.out.String(), 40))
+			t.Logf("---- %s output ----\n%s", pr.name, syncbuf.Tail(pr.out.String(), 40))
 		}
 	})
 	return pr
@@ -115,12 +97,4 @@ func startIn(ns string, cmd *exec.Cmd, release <-chan struct{}) error {
 		<-release
 	}()
 	return <-errc
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

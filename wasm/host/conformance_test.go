@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmesh/wasmesh/internal/syncbuf"
 	"github.com/wasmesh/wasmesh/wasm/abi"
 )
 
@@ -48,7 +49,7 @@ func (d *fakeDispatcher) Dispatch(ctx context.Context, req HTTPCallRequest, done
 	}()
 }
 
-func loadConformance(t *testing.T, mod func(*Config, *PluginConfig)) (*Host, *Plugin, *logBuffer) {
+func loadConformance(t *testing.T, mod func(*Config, *PluginConfig)) (*Host, *Plugin, *syncbuf.Buffer) {
 	t.Helper()
 	foreign := NewForeignRegistry()
 	foreign.Register("echo", func(_ context.Context, args []byte) ([]byte, error) { return append([]byte("echo:"), args...), nil })

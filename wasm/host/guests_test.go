@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/wasmesh/wasmesh/internal/syncbuf"
 )
 
 // Test guests are built once per test binary into a temp dir with the Go
@@ -101,29 +102,11 @@ func buildOnce(t testing.TB, key string, build func() ([]byte, error)) []byte {
 	return b
 }
 
-// logBuffer is a concurrency-safe slog destination for assertions.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // newTestHost creates a Host logging into the returned buffer (and the test
 // log on failure).
-func newTestHost(t testing.TB, cfg Config) (*Host, *logBuffer) {
+func newTestHost(t testing.TB, cfg Config) (*Host, *syncbuf.Buffer) {
 	t.Helper()
-	lb := &logBuffer{}
+	lb := &syncbuf.Buffer{}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
