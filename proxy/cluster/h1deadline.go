@@ -31,7 +31,9 @@ type reqState struct {
 func (c *h1Conn) begin(ctx context.Context) {
 	c.ctx, c.watchAt, c.stop = ctx, false, nil
 	d, hasD := ctx.Deadline()
-	if ctx.Done() != nil {
+	// A context with a deadline can end; asking it for Done is not needed
+	// then, and would make a lazy one (the route timeout's) start its timer.
+	if hasD || ctx.Done() != nil {
 		if w := time.Now().Add(watchDelay); !hasD || w.Before(d) {
 			d, c.watchAt = w, true
 		}

@@ -53,18 +53,18 @@ func (h *Handler) forward(w *respWriter, s *Stream, rt *config.Route) {
 		h.websocket(w, s, rt, cl)
 		return
 	}
-	out := h.outbound(s, rt, wc)
+	ctx := s.Req.Context()
+	if a.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = withRouteDeadline(ctx, a.Timeout)
+		defer cancel()
+	}
+	out := h.outbound(ctx, s, rt, wc)
 	body, replay := readReplayable(s.Req)
 	for _, m := range a.Mirrors {
 		if m.PerMillion >= 1000000 || rand.Uint32N(1000000) < m.PerMillion {
 			h.mirror(out, body, replay, m.Cluster)
 		}
-	}
-	ctx := s.Req.Context()
-	if a.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
-		defer cancel()
 	}
 	retry := a.Retry
 	if retry == nil && s.VHost != nil {
@@ -88,14 +88,14 @@ func (h *Handler) forward(w *respWriter, s *Stream, rt *config.Route) {
 	h.copyResponse(w, s, resp, wc)
 }
 
-// outbound builds the upstream request (without URL host, set per attempt).
-func (h *Handler) outbound(s *Stream, rt *config.Route, wc *config.WeightedCluster) *http.Request {
+// outbound builds the upstream request (without URL host, set per attempt)
+// under ctx, the route's context.
+func (h *Handler) outbound(ctx context.Context, s *Stream, rt *config.Route, wc *config.WeightedCluster) *http.Request {
 	r := s.Req
 	a := rt.Forward
 	// The downstream request is ours: mutate its headers in place (Envoy's
 	// access log also sees the router's header changes) and copy only the URL.
-	out := new(http.Request)
-	*out = *r
+	out := r.WithContext(ctx)
 	u := *r.URL
 	out.URL = &u
 	out.RequestURI = ""
@@ -183,7 +183,10 @@ func (h *Handler) attempts(ctx context.Context, s *Stream, cl *cluster.Cluster, 
 		if rp != nil && rp.PerTryTimeout > 0 {
 			tryCtx, cancel = context.WithTimeout(ctx, rp.PerTryTimeout)
 		}
-		req := out.WithContext(tryCtx)
+		req := out
+		if tryCtx != ctx {
+			req = out.WithContext(tryCtx)
+		}
 		req.URL.Scheme, req.URL.Host = cl.Scheme(), host.Addr
 		if req.Host == "" {
 			req.Host = s.Req.Host

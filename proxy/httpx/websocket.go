@@ -27,7 +27,7 @@ func (h *Handler) websocketAllowed(a *config.RouteAction) bool {
 // the two connections.
 func (h *Handler) websocket(w *respWriter, s *Stream, rt *config.Route, cl *cluster.Cluster) {
 	upgrade := s.Req.Header.Get("Upgrade") // outbound strips hop-by-hop headers in place
-	out := h.outbound(s, rt, nil)
+	out := h.outbound(s.Req.Context(), s, rt, nil)
 	out.Header.Set("Connection", "Upgrade")
 	out.Header.Set("Upgrade", upgrade)
 	pc := h.pickContext(s, rt.Forward, w)
