@@ -138,7 +138,12 @@ func filterChain(fc *listenerv3.FilterChain) (*FilterChain, error) {
 	for i, f := range fc.GetFilters() {
 		field := fmt.Sprintf("filters[%d]", i)
 		if i != len(fc.GetFilters())-1 {
-			return nil, unsupported(field, "only one terminal network filter per chain (%q)", f.GetName())
+			w, err := leadingNetworkFilter(f)
+			if err != nil {
+				return nil, at(field, err)
+			}
+			out.NetWasm = append(out.NetWasm, *w)
+			continue
 		}
 		if f.GetConfigDiscovery() != nil {
 			return nil, unsupported(field+".config_discovery", "network filter ECDS")
@@ -161,7 +166,13 @@ func filterChain(fc *listenerv3.FilterChain) (*FilterChain, error) {
 			}
 			out.TCP = t
 		default:
+			if err := checkNetworkWasmChain(out, f); err != nil {
+				return nil, at(field, err)
+			}
 			return nil, unsupported(field, "network filter %q (%s)", f.GetName(), f.GetTypedConfig().GetTypeUrl())
+		}
+		if err := checkNetworkWasmChain(out, f); err != nil {
+			return nil, at(field, err)
 		}
 	}
 	return out, nil

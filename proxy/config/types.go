@@ -34,6 +34,9 @@ type FilterChain struct {
 	TLS   *DownstreamTLS // nil: plaintext
 	HTTP  *HTTPConnectionManager
 	TCP   *TCPProxy
+	// NetWasm are the envoy.filters.network.wasm filters ahead of TCP, in
+	// chain order.
+	NetWasm []WasmFilter
 }
 
 // DownstreamTLS terminates TLS on a filter chain.
