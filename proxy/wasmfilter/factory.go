@@ -91,6 +91,17 @@ func (f *Factory) WriteMetrics(w http.ResponseWriter) { _ = f.host.Metrics().Wri
 
 // NewFilter loads (or reuses) the plugin for cfg and returns its filter.
 func (f *Factory) NewFilter(ctx context.Context, cfg *config.WasmFilter) (httpx.Filter, error) {
+	p, err := f.Plugin(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{p: p, name: cfg.Name, local: f.local}, nil
+}
+
+// Plugin loads (or reuses) the plugin for cfg: the module from a local file,
+// inline bytes or a remote URI verified by sha256, compiled once. HTTP and
+// network Wasm filters (proxy/netwasm) both get their plugins here.
+func (f *Factory) Plugin(ctx context.Context, cfg *config.WasmFilter) (*host.Plugin, error) {
 	module, err := f.module(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -113,7 +124,7 @@ func (f *Factory) NewFilter(ctx context.Context, cfg *config.WasmFilter) (httpx.
 		}
 		f.plugins[key] = p
 	}
-	return &Filter{p: p, name: cfg.Name, local: f.local}, nil
+	return p, nil
 }
 
 func (f *Factory) module(ctx context.Context, cfg *config.WasmFilter) ([]byte, error) {
