@@ -212,22 +212,36 @@ func (in *instance) takePending() []func() {
 	return p
 }
 
-// close stops the loop and frees the instance.
-func (in *instance) close(ctx context.Context) error {
+// close stops the loop and frees the instance at once (a failed instance).
+func (in *instance) close(ctx context.Context) error { return in.shutdown(ctx, false) }
+
+// shutdown stops the loop and frees the instance. When graceful (the plugin
+// is closing, the guest did not fail) the root context ends first
+// (endRoot). Streams still paused on the instance then get their fail
+// strategy's outcome through their callbacks, and later stream callbacks
+// fail per the strategy.
+func (in *instance) shutdown(ctx context.Context, graceful bool) error {
 	first := false
 	in.closeOnce.Do(func() { first = true; close(in.done) })
 	if !first {
 		return nil
 	}
 	in.wg.Wait()
+	if graceful {
+		in.endRoot(ctx)
+	}
 	in.mu.Lock()
-	defer in.mu.Unlock()
 	in.dead.Store(true)
 	if in.deadErr == nil {
 		in.deadErr = fmt.Errorf("%w: plugin closed", ErrInstanceFailed)
 	}
+	in.failPaused()
+	pending := in.takePending()
 	in.log.flush()
-	return in.rt.Close(ctx)
+	err := in.rt.Close(ctx)
+	in.mu.Unlock()
+	in.runPending(pending)
+	return err
 }
 
 // maxGuestSleep bounds one WASI sleep (poll_oneoff), so a guest that sleeps

@@ -25,6 +25,7 @@ const (
 const (
 	DefaultMemoryLimitPages = 1024 // 64 MiB
 	DefaultCallTimeout      = time.Second
+	DefaultDoneTimeout      = 2 * time.Second
 )
 
 // PluginConfig describes one plugin to load.
@@ -43,6 +44,10 @@ type PluginConfig struct {
 	MemoryLimitPages uint32
 	// CallTimeout is the deadline of each callback; 0 = DefaultCallTimeout.
 	CallTimeout time.Duration
+	// DoneTimeout bounds how long Close waits for an instance whose root
+	// context's proxy_on_done returned false to call proxy_done;
+	// 0 = DefaultDoneTimeout.
+	DoneTimeout time.Duration
 }
 
 // LoadReason classifies a LoadError.
@@ -102,6 +107,9 @@ func (h *Host) Load(ctx context.Context, cfg PluginConfig) (*Plugin, error) {
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = DefaultCallTimeout
 	}
+	if cfg.DoneTimeout <= 0 {
+		cfg.DoneTimeout = DefaultDoneTimeout
+	}
 	lerr := func(r LoadReason, err error) error { return &LoadError{Plugin: cfg.Name, Reason: r, Err: err} }
 	h.mu.Lock()
 	closed := h.closed
@@ -144,12 +152,15 @@ func (h *Host) Load(ctx context.Context, cfg PluginConfig) (*Plugin, error) {
 // Name is the plugin's name.
 func (p *Plugin) Name() string { return p.cfg.Name }
 
-// Close closes every instance. Streams still open fail per the strategy.
+// Close closes every instance: each root context gets proxy_on_done (and
+// up to DoneTimeout, or ctx's end, to call proxy_done, with its http calls
+// still answered), then proxy_on_delete. Streams still open fail per the
+// strategy.
 func (p *Plugin) Close(ctx context.Context) error {
 	var err error
 	p.closeMu.Do(func() {
-		p.cancel()
 		err = p.pool.close(ctx)
+		p.cancel() // after the instances' last http calls
 		p.h.mu.Lock()
 		delete(p.h.plugins, p)
 		p.h.mu.Unlock()

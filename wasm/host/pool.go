@@ -176,9 +176,13 @@ func (pl *pool) close(ctx context.Context) error {
 	}
 	pl.mu.Unlock()
 	pl.closers.Wait()
-	var err error
-	for _, in := range insts {
-		err = errors.Join(err, in.close(ctx))
+	// Each instance ends its root context, waiting up to DoneTimeout for
+	// the guest: all at once, so the wait is one bound, not one per instance.
+	errs := make([]error, len(insts))
+	var wg sync.WaitGroup
+	for i, in := range insts {
+		wg.Go(func() { errs[i] = in.shutdown(ctx, true) })
 	}
-	return err
+	wg.Wait()
+	return errors.Join(errs...)
 }
