@@ -103,11 +103,13 @@ const PluginContextID uint32 = 1
 var exclusive sync.Mutex
 
 type hostEmulator struct {
-	opt        *EmulatorOption
-	nextID     uint32
-	effective  uint32
-	logs       [abi.LogCritical + 1][]string
-	tickPeriod uint32
+	opt       *EmulatorOption
+	nextID    uint32
+	effective uint32
+	// awaitingDone: FinishVM returned false; pluginDone: PluginDone came.
+	awaitingDone, pluginDone bool
+	logs                     [abi.LogCritical + 1][]string
+	tickPeriod               uint32
 
 	foreign map[string]func([]byte) []byte
 	shared  map[string]*sharedValue
@@ -185,12 +187,6 @@ func (e *hostEmulator) StartPlugin() types.OnPluginStartStatus {
 	e.enter(PluginContextID)
 	defer e.leave()
 	return guest.ProxyOnConfigure(PluginContextID, uint32(len(e.opt.pluginConfiguration))) != 0
-}
-
-func (e *hostEmulator) FinishVM() bool {
-	e.enter(PluginContextID)
-	defer e.leave()
-	return guest.ProxyOnDone(PluginContextID) != 0
 }
 
 func (e *hostEmulator) Tick() {

@@ -38,8 +38,6 @@ func (e *hostEmulator) SetEffectiveContext(id uint32) abi.Status {
 	return abi.StatusOK
 }
 
-func (e *hostEmulator) Done() abi.Status { return abi.StatusOK }
-
 func (e *hostEmulator) GetTraceLogs() []string    { return e.logs[abi.LogTrace] }
 func (e *hostEmulator) GetDebugLogs() []string    { return e.logs[abi.LogDebug] }
 func (e *hostEmulator) GetInfoLogs() []string     { return e.logs[abi.LogInfo] }
