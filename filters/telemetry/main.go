@@ -48,6 +48,10 @@ type plugin struct {
 	queue                                 uint32
 	pending                               batch
 	dropped                               proxywasm.MetricCounter
+	// inFlight counts reports sent and not answered yet; finishing is set
+	// once the host asked the instance to finish (OnPluginDone).
+	inFlight  int
+	finishing bool
 }
 
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {

@@ -19,8 +19,9 @@ const queueName = "wasmesh.telemetry.reports"
 //     send each queued batch with http_call to the report sink.
 //
 // A record thus waits at most one tick period (batchMaxTime) before it is
-// sent. Batches still in an instance when the host discards it are lost,
-// as are batches the queue refuses (counted as dropped records).
+// sent. When the host discards an instance (plugin reload or close) its
+// batch is sent too (OnPluginDone, done.go). Batches the queue refuses are
+// lost (counted as dropped records).
 
 // report adds one record, whose fixed fields are encoded in head, to this
 // instance's batch, queueing the batch when full.
@@ -70,9 +71,12 @@ func (p *plugin) send(body []byte) {
 			p.dropped.Increment(1)
 			proxywasm.LogWarn("telemetry: report to meshd failed or timed out; batch dropped")
 		}
+		p.sent()
 	})
 	if err != nil {
 		p.dropped.Increment(1)
 		proxywasm.LogWarnf("telemetry: dispatching report to cluster %q: %v", p.cfg.ReportCluster, err)
+		return
 	}
+	p.inFlight++
 }
