@@ -17,7 +17,7 @@ import (
 func TestAccessLogFromTelemetry(t *testing.T) {
 	m := startMesh(t)
 	line := regexp.MustCompile(`(?m)^\[[^\]]+\] "GET /logged-\d+ HTTP/1\.1" 200 `)
-	logged := func(name string) int { return len(line.FindAllString(m.proxies[name].out.String(), -1)) }
+	logged := func(name string) int { return len(line.FindAllString(m.proxies[name].Output(), -1)) }
 	webLogged := func() int { return logged("web-v1") + logged("web-v2") }
 
 	if _, err := m.get(m.egress + "/logged-0"); err != nil {

@@ -4,11 +4,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // TestEgressGateway sends a REGISTRY_ONLY mesh's calls to an external
@@ -23,7 +23,7 @@ func TestEgressGateway(t *testing.T) {
 	}))
 	defer ext.Close()
 	extPort := strings.TrimPrefix(ext.URL, "http://127.0.0.1:")
-	gwPort, admin := freePort(t), freePort(t)
+	gwPort := fixture.FreePort(t)
 	m.write("egress.yaml", strings.NewReplacer("GW_PORT", itoa(gwPort), "EXT_PORT", extPort).Replace(`apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: api-external, namespace: default}
@@ -71,12 +71,7 @@ spec:
     route:
     - destination: {host: api.external, port: {number: 80}}
 `))
-	boot := filepath.Join(m.dir, "egress.bootstrap.yaml")
-	if err := os.WriteFile(boot, []byte("node:\n  id: router~127.0.0.1~egress-1.default~default.svc.cluster.local\n  metadata:\n    NAMESPACE: default\n    LABELS: {istio: egressgateway}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	start(t, "meshproxy egress", "--mode", "gateway", "--bootstrap", boot, "--xds-address", m.xds,
-		"--admin-port", itoa(admin), "--access-log=false", "--drain-time", "1s")
+	m.startGateway("egress-1", "egressgateway")
 
 	call := func(host string) (int, string, error) {
 		req, _ := http.NewRequest(http.MethodGet, m.egress+"/v1/things", nil)

@@ -7,13 +7,28 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
+
+// startGateway runs meshproxy in gateway mode as the router node name
+// (namespace default) labelled istio: selector, fed by the mesh's meshd.
+func (m *mesh) startGateway(name, selector string) {
+	m.t.Helper()
+	boot := filepath.Join(m.dir, name+".bootstrap.yaml")
+	if err := os.WriteFile(boot, []byte("node:\n  id: router~127.0.0.1~"+name+".default~default.svc.cluster.local\n  metadata:\n"+
+		"    NAMESPACE: default\n    LABELS: {istio: "+selector+"}\n"), 0o644); err != nil {
+		m.t.Fatal(err)
+	}
+	start(m.t, "meshproxy "+name, "--mode", "gateway", "--bootstrap", boot, "--xds-address", m.xds,
+		"--admin-port", itoa(fixture.FreePort(m.t)), "--access-log=false", "--drain-time", "1s")
+}
 
 // TestIngressGateway runs meshproxy as a gateway configured from a Gateway
 // and a VirtualService bound to it, in front of the mesh's web service.
 func TestIngressGateway(t *testing.T) {
 	m := startMesh(t)
-	gwPort, admin := freePort(t), freePort(t)
+	gwPort := fixture.FreePort(t)
 	m.write("gateway.yaml", strings.ReplaceAll(`apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: edge, namespace: default}
@@ -38,17 +53,7 @@ spec:
   - route:
     - destination: {host: web.mesh, subset: v2}
 `, "GW_PORT", itoa(gwPort)))
-	boot := filepath.Join(m.dir, "gateway.bootstrap.yaml")
-	if err := os.WriteFile(boot, []byte(`node:
-  id: router~127.0.0.1~ingress-1.default~default.svc.cluster.local
-  metadata:
-    NAMESPACE: default
-    LABELS: {istio: ingressgateway}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	start(t, "meshproxy gateway", "--mode", "gateway", "--bootstrap", boot, "--xds-address", m.xds,
-		"--admin-port", itoa(admin), "--access-log=false", "--drain-time", "1s")
+	m.startGateway("ingress-1", "ingressgateway")
 	base := "http://127.0.0.1:" + itoa(gwPort)
 	get := func(host, path string) (int, string) {
 		req, _ := http.NewRequest(http.MethodGet, base+path, nil)

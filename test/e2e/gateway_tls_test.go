@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // selfSigned returns a certificate and key (PEM) for host.
@@ -25,9 +27,14 @@ func selfSigned(t *testing.T, host string) (certPEM, keyPEM []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
+	return selfSign(t, key, &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+}
+
+// selfSign signs tmpl with key and returns the certificate and key (PEM).
+func selfSign(t *testing.T, key *ecdsa.PrivateKey, tmpl *x509.Certificate) (certPEM, keyPEM []byte) {
+	t.Helper()
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +68,7 @@ func gatewayTLS(t *testing.T, mode string, clientCA []byte) (int, []byte) {
 			t.Fatal(err)
 		}
 	}
-	gwPort, admin := freePort(t), freePort(t)
+	gwPort := fixture.FreePort(t)
 	m.write("gateway.yaml", strings.NewReplacer("GW_PORT", itoa(gwPort), "TLS_MODE", mode).Replace(`apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: edge, namespace: default}
@@ -83,12 +90,7 @@ spec:
   - route:
     - destination: {host: web.mesh, subset: v2}
 `))
-	boot := filepath.Join(m.dir, "gateway.bootstrap.yaml")
-	if err := os.WriteFile(boot, []byte("node:\n  id: router~127.0.0.1~ingress-1.default~default.svc.cluster.local\n  metadata:\n    NAMESPACE: default\n    LABELS: {istio: ingressgateway}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	start(t, "meshproxy gateway", "--mode", "gateway", "--bootstrap", boot, "--xds-address", m.xds,
-		"--admin-port", itoa(admin), "--access-log=false", "--drain-time", "1s")
+	m.startGateway("ingress-1", "ingressgateway")
 	return gwPort, cert
 }
 
@@ -159,17 +161,8 @@ func selfSignedCA(t *testing.T) (certPEM, keyPEM []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "client CA"}, IsCA: true, BasicConstraintsValid: true,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kd, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd})
+	return selfSign(t, key, &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "client CA"}, IsCA: true, BasicConstraintsValid: true,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature})
 }
 
 // clientCert issues a client certificate from the CA.

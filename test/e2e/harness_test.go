@@ -1,21 +1,16 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/wasmesh/wasmesh/internal/syncbuf"
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 var binDir string
@@ -29,108 +24,59 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	code := func() int {
 		defer os.RemoveAll(dir)
-		for _, cmd := range []string{"meshd", "meshproxy"} {
-			if out, err := exec.Command(goTool(), "build", "-o", filepath.Join(dir, cmd), "github.com/wasmesh/wasmesh/cmd/"+cmd).CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "e2e: building %s: %v\n%s", cmd, err, out)
-				return 1
-			}
+		if err := fixture.BuildCommands(dir, "meshd", "meshproxy"); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
 		}
 		return m.Run()
 	}()
 	os.Exit(code)
 }
 
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
-	}
-	return "go"
+// start runs a binary of binDir, the first word of name, until the test
+// ends (see fixture.Start).
+func start(t *testing.T, name string, args ...string) *fixture.Process {
+	t.Helper()
+	return fixture.Start(t, name, exec.Command(filepath.Join(binDir, strings.Fields(name)[0]), args...))
 }
 
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
+// configDir makes dir/config holding mesh.yaml: cfg with every placeholder
+// of ports replaced by its number.
+func configDir(t *testing.T, dir, cfg string, ports map[string]int) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	cfgDir := filepath.Join(dir, "config")
+	if err := os.Mkdir(cfgDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// process is a child process whose output is kept for failure reports.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	out  *syncbuf.Buffer
-	done chan struct{}
-}
-
-// start runs a binary until the test ends (SIGTERM, then SIGKILL).
-func start(t *testing.T, name string, args ...string) *process {
-	t.Helper()
-	p := &process{name: name, out: &syncbuf.Buffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(filepath.Join(binDir, strings.Fields(name)[0]), args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
+	for k, v := range ports {
+		cfg = strings.ReplaceAll(cfg, k, itoa(v))
 	}
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-p.done:
-		case <-time.After(5 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("---- %s output ----\n%s", p.name, syncbuf.Tail(p.out.String(), 60))
-		}
-	})
-	return p
+	fixture.WriteConfig(t, cfgDir, "mesh.yaml", cfg)
+	return cfgDir
 }
 
-// waitHTTP polls url until it answers 200.
-func waitHTTP(t *testing.T, url string, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after %v (last: %v)", url, within, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+// caSidecar is a meshproxy sidecar with its certificate from meshd's CA.
+type caSidecar struct {
+	proc                 *fixture.Process
+	admin, stats, status string // base URLs of its admin (15000), stats (15090) and merged metrics (15020) ports
 }
 
-// backend is a small Go service answering its name.
-func backend(t *testing.T, name string) int {
+// startCASidecar runs meshproxy for the workload name of namespace default
+// (its service account too) with a token minted by meshd (monitoring base
+// URL monitor), xDS at xds and the CA at secure, and waits until it is
+// ready.
+func startCASidecar(t *testing.T, xds, secure, monitor, name, labels, ports string, extra ...string) caSidecar {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("x-served-by", name)
-		_, _ = io.WriteString(w, name)
-	}), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return l.Addr().(*net.TCPAddr).Port
+	status, health, admin, stats := fixture.FreePort(t), fixture.FreePort(t), fixture.FreePort(t), fixture.FreePort(t)
+	p := start(t, "meshproxy "+name, append([]string{"--xds-address", xds, "--ca-address", secure,
+		"--token", fixture.MintToken(t, nil, monitor, "default", name),
+		"--ca-bundle-url", monitor + "/ca/bundle.pem", "--workload", name, "--namespace", "default",
+		"--service-account", name, "--labels", labels, "--ports", ports,
+		"--admin-port", itoa(admin), "--stats-port", itoa(stats), "--status-port", itoa(status),
+		"--health-port", itoa(health), "--access-log=false", "--drain-time", "1s"}, extra...)...)
+	fixture.WaitHTTP(t, nil, "http://127.0.0.1:"+itoa(health)+"/healthz/ready", 15*time.Second)
+	return caSidecar{proc: p, admin: "http://127.0.0.1:" + itoa(admin), stats: "http://127.0.0.1:" + itoa(stats),
+		status: "http://127.0.0.1:" + itoa(status)}
 }
 
 // bootstrap writes a meshproxy bootstrap naming the node and its workload.

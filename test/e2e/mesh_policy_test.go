@@ -1,16 +1,10 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,54 +49,19 @@ spec:
 `
 }
 
-// buildFilter compiles a filter of this repository for wasip1.
-func buildFilter(t *testing.T, pkg string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), filepath.Base(pkg)+".wasm")
-	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", out, "github.com/wasmesh/wasmesh/"+pkg)
-	cmd.Env = append(cmd.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", pkg, err, b)
-	}
-	return out
-}
-
 type sidecarMesh struct {
-	t       *testing.T
-	cfgDir  string
-	monitor string
-	out     map[string]string // client sidecars' outbound base URLs
-	status  map[string]string // sidecars' 15020 base URLs
-	admin   map[string]string
-	stats   map[string]string // sidecars' 15090 base URLs
-	webIn   string
-	client  *http.Client
+	t        *testing.T
+	cfgDir   string
+	monitor  string
+	out      map[string]string // client sidecars' outbound base URLs
+	sidecars map[string]caSidecar
+	webIn    string
+	client   *http.Client
 }
 
 func (m *sidecarMesh) write(name, content string) {
 	m.t.Helper()
-	tmp := filepath.Join(m.cfgDir, "."+name+".tmp")
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		m.t.Fatal(err)
-	}
-	if err := os.Rename(tmp, filepath.Join(m.cfgDir, name)); err != nil {
-		m.t.Fatal(err)
-	}
-}
-
-func (m *sidecarMesh) mintToken(sa string) string {
-	m.t.Helper()
-	resp, err := http.Post(m.monitor+"/ca/tokens", "application/json",
-		strings.NewReader(`{"namespace":"default","serviceAccount":"`+sa+`"}`))
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Token == "" {
-		m.t.Fatalf("minting a token for %s: status %d, %v", sa, resp.StatusCode, err)
-	}
-	return out.Token
+	fixture.WriteConfig(m.t, m.cfgDir, name, content)
 }
 
 // call sends one request for web.mesh through a client sidecar.
@@ -123,44 +82,28 @@ func (m *sidecarMesh) call(from, method, path string) (status int, body, reason 
 
 func startSidecarMesh(t *testing.T) *sidecarMesh {
 	t.Helper()
-	authz, telemetry := buildFilter(t, "filters/authz"), buildFilter(t, "filters/telemetry")
 	dir := t.TempDir()
-	m := &sidecarMesh{t: t, cfgDir: filepath.Join(dir, "config"), out: map[string]string{}, status: map[string]string{}, admin: map[string]string{}, stats: map[string]string{},
+	authz, telemetry := fixture.BuildWasm(t, dir, "filters/authz"), fixture.BuildWasm(t, dir, "filters/telemetry")
+	m := &sidecarMesh{t: t, out: map[string]string{}, sidecars: map[string]caSidecar{},
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	t.Cleanup(m.client.CloseIdleConnections)
-	if err := os.Mkdir(m.cfgDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ports := map[string]int{"FRONT_OUT": freePort(t), "OTHER_OUT": freePort(t), "WEB_IN": freePort(t), "WEB_APP": backend(t, "web")}
-	cfg := sidecarMeshConfig
-	for k, v := range ports {
-		cfg = strings.ReplaceAll(cfg, k, itoa(v))
-	}
-	m.write("mesh.yaml", cfg)
+	ports := map[string]int{"FRONT_OUT": fixture.FreePort(t), "OTHER_OUT": fixture.FreePort(t), "WEB_IN": fixture.FreePort(t), "WEB_APP": fixture.Backend(t, "web")}
+	m.cfgDir = configDir(t, dir, sidecarMeshConfig, ports)
 
-	xds, secure, mon := "127.0.0.1:"+itoa(freePort(t)), "127.0.0.1:"+itoa(freePort(t)), freePort(t)
+	xds, secure, mon := fixture.FreeAddr(t), fixture.FreeAddr(t), fixture.FreePort(t)
 	start(t, "meshd", "--config-dir", m.cfgDir, "--data-dir", filepath.Join(dir, "data"), "--xds-address", xds,
 		"--monitor-address", "127.0.0.1:"+itoa(mon), "--secure-xds-address", secure, "--authz-filter", authz,
 		"--local-modules", "--auto-mtls", "--outbound-traffic-policy", "REGISTRY_ONLY", "--debounce", "20ms", "--max-debounce", "200ms")
 	m.monitor = "http://127.0.0.1:" + itoa(mon)
-	waitHTTP(t, m.monitor+"/ready", 10*time.Second)
+	fixture.WaitHTTP(t, nil, m.monitor+"/ready", 10*time.Second)
 
 	for _, p := range []struct{ name, labels, ports string }{
 		{"frontend", "app=frontend,role=client", ""},
 		{"other", "app=other,role=client", ""},
 		{"web", "app=web,version=v1,role=server", itoa(ports["WEB_IN"])},
 	} {
-		status, health, admin, stats := freePort(t), freePort(t), freePort(t), freePort(t)
-		m.stats[p.name] = "http://127.0.0.1:" + itoa(stats)
-		m.admin[p.name] = "http://127.0.0.1:" + itoa(admin)
-		start(t, "meshproxy "+p.name, "--xds-address", xds, "--ca-address", secure, "--token", m.mintToken(p.name),
-			"--ca-bundle-url", m.monitor+"/ca/bundle.pem", "--workload", p.name, "--namespace", "default",
-			"--service-account", p.name, "--labels", p.labels, "--ports", p.ports,
-			"--admin-port", itoa(admin), "--stats-port", itoa(stats), "--status-port", itoa(status),
-			"--health-port", itoa(health), "--access-log=false", "--drain-time", "1s",
+		m.sidecars[p.name] = startCASidecar(t, xds, secure, m.monitor, p.name, p.labels, p.ports,
 			"--wasm-cache-dir", filepath.Join(dir, "wasm-"+p.name))
-		m.status[p.name] = "http://127.0.0.1:" + itoa(status)
-		waitHTTP(t, "http://127.0.0.1:"+itoa(health)+"/healthz/ready", 15*time.Second)
 	}
 	m.out["frontend"] = "http://127.0.0.1:" + itoa(ports["FRONT_OUT"])
 	m.out["other"] = "http://127.0.0.1:" + itoa(ports["OTHER_OUT"])
@@ -251,7 +194,7 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("after %d requests: source reporter counted %d, destination %d\n%s", n, ds, dd, grepLines(m.scrape(t, "frontend"), "istio_requests_total"))
+				t.Fatalf("after %d requests: source reporter counted %d, destination %d\n%s", n, ds, dd, fixture.Lines(m.scrape(t, "frontend"), "istio_requests_total"))
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -259,7 +202,7 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 			t.Error("web's merged metrics lack the policy cache counters")
 		}
 		// 15090 is the proxy's own stats only
-		resp, err := m.client.Get(m.stats["web"] + "/stats/prometheus")
+		resp, err := m.client.Get(m.sidecars["web"].stats + "/stats/prometheus")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -355,60 +298,27 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 	})
 }
 
+// scrape is a sidecar's merged metrics (15020).
 func (m *sidecarMesh) scrape(t *testing.T, proxy string) string {
 	t.Helper()
-	resp, err := m.client.Get(m.status[proxy] + "/stats/prometheus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("scraping %s: %d %v", proxy, resp.StatusCode, err)
-	}
-	return string(b)
+	return string(fixture.Get(t, m.client, m.sidecars[proxy].status+"/stats/prometheus"))
 }
 
 // counter sums istio_requests_total over the series carrying every label in want.
 func (m *sidecarMesh) counter(t *testing.T, proxy string, want map[string]string) int64 {
 	t.Helper()
-	var sum int64
-	sc := bufio.NewScanner(bytes.NewReader([]byte(m.scrape(t, proxy))))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, "istio_requests_total{")
-		if !ok {
-			continue
-		}
-		end := strings.LastIndex(rest, "} ")
-		if end < 0 {
-			continue
-		}
-		labels, value := rest[:end], rest[end+2:]
-		match := true
-		for k, v := range want {
-			if !strings.Contains(","+labels+",", ","+k+`="`+v+`",`) {
-				match = false
-				break
-			}
-		}
-		if match {
-			n, err := strconv.ParseInt(value, 10, 64)
-			if err != nil {
-				t.Fatalf("bad sample %q", line)
-			}
-			sum += n
-		}
+	n, err := fixture.Sum(m.scrape(t, proxy), "istio_requests_total", want)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return sum
+	return n
 }
 
 // dump is a sidecar's applied configuration, for failure reports.
 func (m *sidecarMesh) dump(proxy string) string { return m.adminGet(proxy, "/config_dump") }
 
 func (m *sidecarMesh) adminGet(proxy, path string) string {
-	resp, err := m.client.Get(m.admin[proxy] + path)
+	resp, err := m.client.Get(m.sidecars[proxy].admin + path)
 	if err != nil {
 		return err.Error()
 	}
@@ -425,15 +335,4 @@ func (m *sidecarMesh) syncz() string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return "---- meshd syncz ----\n" + string(b)
-}
-
-// grepLines keeps the lines containing s, for failure reports.
-func grepLines(text, s string) string {
-	var out []string
-	for _, l := range strings.Split(text, "\n") {
-		if strings.Contains(l, s) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

@@ -25,7 +25,7 @@ type mesh struct {
 	webInbound map[string]string
 	xds        string // meshd's plaintext xDS address
 	admin      map[string]string
-	proxies    map[string]*process
+	proxies    map[string]*fixture.Process
 	client     *http.Client
 }
 
@@ -95,31 +95,23 @@ spec:
 
 func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 	t.Helper()
-	m := &mesh{t: t, dir: t.TempDir(), webInbound: map[string]string{}, admin: map[string]string{}, proxies: map[string]*process{},
+	m := &mesh{t: t, dir: t.TempDir(), webInbound: map[string]string{}, admin: map[string]string{}, proxies: map[string]*fixture.Process{},
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	t.Cleanup(m.client.CloseIdleConnections)
-	m.cfgDir = filepath.Join(m.dir, "config")
-	if err := os.Mkdir(m.cfgDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ports := map[string]int{"EGRESS": freePort(t), "CLIENT_IN": freePort(t), "V1_IN": freePort(t), "V2_IN": freePort(t),
-		"CLIENT_APP": backend(t, "client"), "V1_APP": backend(t, "v1"), "V2_APP": backend(t, "v2")}
-	cfg := meshConfig
-	for k, v := range ports {
-		cfg = strings.ReplaceAll(cfg, k, itoa(v))
-	}
-	m.write("mesh.yaml", cfg)
+	ports := map[string]int{"EGRESS": fixture.FreePort(t), "CLIENT_IN": fixture.FreePort(t), "V1_IN": fixture.FreePort(t), "V2_IN": fixture.FreePort(t),
+		"CLIENT_APP": fixture.Backend(t, "client"), "V1_APP": fixture.Backend(t, "v1"), "V2_APP": fixture.Backend(t, "v2")}
+	m.cfgDir = configDir(t, m.dir, meshConfig, ports)
 	m.write("web-route.yaml", routeYAML(90, 10))
 
-	xdsPort, monPort := freePort(t), freePort(t)
+	xdsPort, monPort := fixture.FreePort(t), fixture.FreePort(t)
 	args := append([]string{"--config-dir", m.cfgDir, "--data-dir", filepath.Join(m.dir, "data"),
 		"--xds-address", "127.0.0.1:" + itoa(xdsPort), "--monitor-address", "127.0.0.1:" + itoa(monPort),
-		"--secure-xds-address", "127.0.0.1:" + itoa(freePort(t)),
+		"--secure-xds-address", fixture.FreeAddr(t),
 		"--debounce", "20ms", "--max-debounce", "200ms", "--outbound-traffic-policy", "REGISTRY_ONLY"}, meshdArgs...)
 	start(t, "meshd", args...)
 	m.monitor = "http://127.0.0.1:" + itoa(monPort)
 	m.xds = "127.0.0.1:" + itoa(xdsPort)
-	waitHTTP(t, m.monitor+"/ready", 10*time.Second)
+	fixture.WaitHTTP(t, nil, m.monitor+"/ready", 10*time.Second)
 
 	for _, p := range []struct {
 		name   string
@@ -130,7 +122,7 @@ func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 		{"web-v1", map[string]string{"app": "web", "version": "v1"}, ports["V1_IN"]},
 		{"web-v2", map[string]string{"app": "web", "version": "v2"}, ports["V2_IN"]},
 	} {
-		admin := freePort(t)
+		admin := fixture.FreePort(t)
 		// access logs are on only where a Telemetry resource asks for them
 		m.proxies[p.name] = start(t, "meshproxy "+p.name, "--bootstrap", bootstrap(t, m.dir, p.name, p.labels, p.port),
 			"--xds-address", "127.0.0.1:"+itoa(xdsPort), "--admin-port", itoa(admin),
@@ -140,9 +132,8 @@ func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 	m.egress = "http://127.0.0.1:" + itoa(ports["EGRESS"])
 	m.webInbound["web-v1"] = "http://127.0.0.1:" + itoa(ports["V1_IN"])
 	m.webInbound["web-v2"] = "http://127.0.0.1:" + itoa(ports["V2_IN"])
-	for name, a := range m.admin {
-		waitHTTP(t, a+"/ready", 10*time.Second)
-		_ = name
+	for _, a := range m.admin {
+		fixture.WaitHTTP(t, nil, a+"/ready", 10*time.Second)
 	}
 	// traffic flows end to end
 	deadline := time.Now().Add(10 * time.Second)
@@ -161,16 +152,9 @@ func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 
 func (m *mesh) write(name, content string) {
 	m.t.Helper()
-	tmp := filepath.Join(m.cfgDir, "."+name+".tmp")
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		m.t.Fatal(err)
-	}
-	if err := os.Rename(tmp, filepath.Join(m.cfgDir, name)); err != nil {
-		m.t.Fatal(err)
-	}
+	fixture.WriteConfig(m.t, m.cfgDir, name, content)
 }
 
-// get sends one request to web.mesh through url and returns the body.
 // remove deletes a config file.
 func (m *mesh) remove(name string) {
 	m.t.Helper()
@@ -179,6 +163,8 @@ func (m *mesh) remove(name string) {
 	}
 }
 
+// get sends one request to web.mesh through url; a 200's body is in the
+// x-test-body header of the response it returns.
 func (m *mesh) get(url string) (*http.Response, error) {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -63,47 +62,32 @@ type mtlsMesh struct {
 	monitor  string
 	frontOut string // frontend sidecar's outbound listener
 	webIn    string // web sidecar's inbound listener, host:port
-	proxies  map[string]*process
-	adminURL map[string]string
+	sidecars map[string]caSidecar
 	client   *http.Client
 }
 
 func startMTLSMesh(t *testing.T) *mtlsMesh {
 	t.Helper()
 	dir := t.TempDir()
-	m := &mtlsMesh{t: t, cfgDir: filepath.Join(dir, "config"), proxies: map[string]*process{}, adminURL: map[string]string{},
+	m := &mtlsMesh{t: t, sidecars: map[string]caSidecar{},
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	t.Cleanup(m.client.CloseIdleConnections)
-	if err := os.Mkdir(m.cfgDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ports := map[string]int{"FRONT_OUT": freePort(t), "WEB_IN": freePort(t), "WEB_APP": backend(t, "web")}
-	cfg := mtlsMeshConfig
-	for k, v := range ports {
-		cfg = strings.ReplaceAll(cfg, k, itoa(v))
-	}
-	m.write("mesh.yaml", cfg)
+	ports := map[string]int{"FRONT_OUT": fixture.FreePort(t), "WEB_IN": fixture.FreePort(t), "WEB_APP": fixture.Backend(t, "web")}
+	m.cfgDir = configDir(t, dir, mtlsMeshConfig, ports)
 
-	xds, secure, mon := "127.0.0.1:"+itoa(freePort(t)), "127.0.0.1:"+itoa(freePort(t)), freePort(t)
+	xds, secure, mon := fixture.FreeAddr(t), fixture.FreeAddr(t), fixture.FreePort(t)
 	start(t, "meshd", "--config-dir", m.cfgDir, "--data-dir", filepath.Join(dir, "data"), "--xds-address", xds,
 		"--monitor-address", "127.0.0.1:"+itoa(mon), "--secure-xds-address", secure, "--auto-mtls",
 		"--workload-cert-ttl", mtlsCertTTL.String(), "--max-workload-cert-ttl", "1h",
 		"--debounce", "20ms", "--max-debounce", "200ms")
 	m.monitor = "http://127.0.0.1:" + itoa(mon)
-	waitHTTP(t, m.monitor+"/ready", 10*time.Second)
+	fixture.WaitHTTP(t, nil, m.monitor+"/ready", 10*time.Second)
 
 	for _, p := range []struct{ name, labels, ports string }{
 		{"frontend", "app=frontend", ""},
 		{"web", "app=web,version=v1", itoa(ports["WEB_IN"])},
 	} {
-		status, health, admin, stats := freePort(t), freePort(t), freePort(t), freePort(t)
-		m.proxies[p.name] = start(t, "meshproxy "+p.name, "--xds-address", xds, "--ca-address", secure, "--token", m.mintToken(p.name),
-			"--ca-bundle-url", m.monitor+"/ca/bundle.pem", "--workload", p.name, "--namespace", "default",
-			"--service-account", p.name, "--labels", p.labels, "--ports", p.ports,
-			"--admin-port", itoa(admin), "--stats-port", itoa(stats), "--status-port", itoa(status),
-			"--health-port", itoa(health), "--access-log=false", "--drain-time", "1s")
-		m.adminURL[p.name] = "http://127.0.0.1:" + itoa(admin)
-		waitHTTP(t, "http://127.0.0.1:"+itoa(health)+"/healthz/ready", 15*time.Second)
+		m.sidecars[p.name] = startCASidecar(t, xds, secure, m.monitor, p.name, p.labels, p.ports)
 	}
 	m.frontOut = "http://127.0.0.1:" + itoa(ports["FRONT_OUT"])
 	m.webIn = "127.0.0.1:" + itoa(ports["WEB_IN"])
@@ -119,22 +103,7 @@ func startMTLSMesh(t *testing.T) *mtlsMesh {
 
 func (m *mtlsMesh) write(name, content string) {
 	m.t.Helper()
-	tmp := filepath.Join(m.cfgDir, "."+name+".tmp")
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		m.t.Fatal(err)
-	}
-	if err := os.Rename(tmp, filepath.Join(m.cfgDir, name)); err != nil {
-		m.t.Fatal(err)
-	}
-}
-
-func (m *mtlsMesh) mintToken(sa string) string {
-	m.t.Helper()
-	var out struct{ Token string }
-	if code := m.admin(http.MethodPost, "/ca/tokens", `{"namespace":"default","serviceAccount":"`+sa+`"}`, &out); code != http.StatusOK || out.Token == "" {
-		m.t.Fatalf("minting a token for %s: status %d", sa, code)
-	}
-	return out.Token
+	fixture.WriteConfig(m.t, m.cfgDir, name, content)
 }
 
 // admin calls one of meshd's loopback-only endpoints and decodes its JSON.
@@ -251,7 +220,7 @@ func (m *mtlsMesh) webServing() (serial, issuer string, err error) {
 // listeners: every one is an mTLS handshake under STRICT.
 func (m *mtlsMesh) webHandshakes() int {
 	m.t.Helper()
-	resp, err := http.Get(m.adminURL["web"] + "/stats?filter=downstream_cx_total")
+	resp, err := http.Get(m.sidecars["web"].admin + "/stats?filter=downstream_cx_total")
 	if err != nil {
 		m.t.Fatal(err)
 	}
@@ -273,7 +242,7 @@ var issuedSerial = regexp.MustCompile(`agent: certificate issued.* serial=([0-9a
 // issued lists the serials a sidecar's agent logged, in order.
 func (m *mtlsMesh) issued(proxy string) []string {
 	var out []string
-	for _, s := range issuedSerial.FindAllStringSubmatch(m.proxies[proxy].out.String(), -1) {
+	for _, s := range issuedSerial.FindAllStringSubmatch(m.sidecars[proxy].proc.Output(), -1) {
 		out = append(out, s[1])
 	}
 	return out
@@ -354,8 +323,8 @@ func TestMTLSLifecycleUnderLoad(t *testing.T) {
 		}
 		// One re-issue per agent at most: none when its half-life renewal
 		// came first and already got a leaf of the new root.
-		for name, p := range m.proxies {
-			if n := strings.Count(p.out.String(), "agent: signing root changed; re-issuing"); n > 1 {
+		for name, p := range m.sidecars {
+			if n := strings.Count(p.proc.Output(), "agent: signing root changed; re-issuing"); n > 1 {
 				t.Errorf("%s's agent re-issued %d times for one new signing root", name, n)
 			}
 		}

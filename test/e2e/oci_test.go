@@ -6,17 +6,8 @@ import (
 	"time"
 
 	"github.com/wasmesh/wasmesh/control/oci/ocitest"
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
-
-func ociPlugin(name, url, greeting string) string {
-	return `apiVersion: extensions.istio.io/v1alpha1
-kind: WasmPlugin
-metadata: {name: ` + name + `, namespace: wasmesh-system}
-spec:
-  url: ` + url + `
-  pluginConfig: {greeting: ` + greeting + `}
-`
-}
 
 // TestWasmPluginFromOCIRegistry pushes the hello filter to a registry on
 // loopback (behind the bearer-token flow) as a Wasm OCI artifact and as a
@@ -25,7 +16,7 @@ spec:
 // image in the background, stores the module and pushes it, and every
 // sidecar adds the filter's header.
 func TestWasmPluginFromOCIRegistry(t *testing.T) {
-	wasm, err := os.ReadFile(buildHello(t))
+	wasm, err := os.ReadFile(fixture.BuildWasm(t, t.TempDir(), "examples/filters/hello"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,10 +25,10 @@ func TestWasmPluginFromOCIRegistry(t *testing.T) {
 	compat := reg.PushCompat("filters/hello-compat", "v1", wasm)
 	m := startMesh(t, "--local-modules")
 
-	m.write("hello-oci.yaml", ociPlugin("hello-oci", "oci://"+reg.Host()+"/filters/hello:v1", "artifact"))
+	m.write("hello-oci.yaml", plugin("hello-oci", "oci://"+reg.Host()+"/filters/hello:v1", "artifact"))
 	t.Logf("Wasm OCI artifact active after: %v", m.waitGreeting(t, "artifact", 30*time.Second))
 
-	m.write("hello-compat.yaml", ociPlugin("hello-compat", reg.Host()+"/filters/hello-compat:v1@"+compat, "compat"))
+	m.write("hello-compat.yaml", plugin("hello-compat", reg.Host()+"/filters/hello-compat:v1@"+compat, "compat"))
 	t.Logf("compat image (scheme-less URL pinned by digest) active after: %v", m.waitGreeting(t, "compat", 30*time.Second))
 	if n := reg.ManifestGets("filters/hello"); n != 1 {
 		t.Errorf("the artifact's manifest was fetched %d times, want once (IfNotPresent, cached by reference)", n)

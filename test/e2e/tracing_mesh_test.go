@@ -2,13 +2,10 @@ package e2e
 
 import (
 	"encoding/hex"
-	"net"
 	"testing"
 	"time"
 
-	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/grpc"
 )
 
 const meshTelemetry = `apiVersion: telemetry.istio.io/v1
@@ -27,17 +24,8 @@ spec:
 // sidecar span (CLIENT, the root) is the parent of the web sidecar's span
 // (SERVER).
 func TestTracingFromTelemetry(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv := &otlpReceiver{}
-	gs := grpc.NewServer()
-	collectorpb.RegisterTraceServiceServer(gs, rcv)
-	go func() { _ = gs.Serve(ln) }()
-	t.Cleanup(gs.Stop)
-
-	m := startMesh(t, "--tracing-otlp-address", ln.Addr().String())
+	rcv, collector := startOTLP(t)
+	m := startMesh(t, "--tracing-otlp-address", collector)
 	m.split(5)
 	time.Sleep(1500 * time.Millisecond)
 	if n := len(rcv.snapshot()); n != 0 {

@@ -17,6 +17,8 @@ import (
 	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // otlpReceiver is a real OTLP/gRPC trace collector on loopback.
@@ -35,6 +37,22 @@ func (c *otlpReceiver) Export(_ context.Context, r *collectorpb.ExportTraceServi
 		}
 	}
 	return &collectorpb.ExportTraceServiceResponse{}, nil
+}
+
+// startOTLP runs an OTLP/gRPC trace collector on loopback until the test
+// ends and returns it with its address.
+func startOTLP(t *testing.T) (*otlpReceiver, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := &otlpReceiver{}
+	gs := grpc.NewServer()
+	collectorpb.RegisterTraceServiceServer(gs, rcv)
+	go func() { _ = gs.Serve(ln) }()
+	t.Cleanup(gs.Stop)
+	return rcv, ln.Addr().String()
 }
 
 func (c *otlpReceiver) snapshot() []*tracepb.Span {
@@ -100,43 +118,28 @@ func portOf(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }
 // asserts one trace: hop1's span is the root, hop2's its child, hop3's the
 // grandchild; the backend gets W3C and B3 headers of that trace.
 func TestTracingThreeHops(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv := &otlpReceiver{}
-	gs := grpc.NewServer()
-	collectorpb.RegisterTraceServiceServer(gs, rcv)
-	go func() { _ = gs.Serve(ln) }()
-	t.Cleanup(gs.Stop)
-
+	rcv, collector := startOTLP(t)
 	seen := make(chan http.Header, 1)
-	be, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	be := fixture.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case seen <- r.Header.Clone():
 		default:
 		}
 		_, _ = io.WriteString(w, "ok")
-	}), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(be) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	}))
 
 	dir := t.TempDir()
-	p1, p2, p3 := freePort(t), freePort(t), freePort(t)
-	next := map[string]string{"hop1": fmt.Sprintf("127.0.0.1:%d", p2), "hop2": fmt.Sprintf("127.0.0.1:%d", p3), "hop3": be.Addr().String()}
+	p1, p2, p3 := fixture.FreePort(t), fixture.FreePort(t), fixture.FreePort(t)
+	next := map[string]string{"hop1": fmt.Sprintf("127.0.0.1:%d", p2), "hop2": fmt.Sprintf("127.0.0.1:%d", p3), "hop3": be}
 	ports := map[string]int{"hop1": p1, "hop2": p2, "hop3": p3}
 	for _, name := range []string{"hop3", "hop2", "hop1"} {
-		f := tracedHop(t, dir, name, ports[name], next[name], ln.Addr().String())
+		f := tracedHop(t, dir, name, ports[name], next[name], collector)
 		start(t, "meshproxy "+name, "--bootstrap", f, "--admin-port", "0", "--stats-port", "0", "--status-port", "0",
 			"--health-port", "0", "--access-log=false")
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d/trace-me", p1)
-	waitHTTP(t, url, 20*time.Second)
-	// waitHTTP's requests were traced too: take the last request's trace.
+	fixture.WaitHTTP(t, nil, url, 20*time.Second)
+	// WaitHTTP's requests were traced too: take the last request's trace.
 	time.Sleep(1500 * time.Millisecond)
 	before := len(rcv.snapshot())
 	select {

@@ -1,32 +1,20 @@
 package e2e
 
 import (
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
-// buildHello compiles examples/filters/hello with the standard Go
-// toolchain for wasip1.
-func buildHello(t *testing.T) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "hello.wasm")
-	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", out, "github.com/wasmesh/wasmesh/examples/filters/hello")
-	cmd.Env = append(cmd.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the hello filter: %v\n%s", err, b)
-	}
-	return out
-}
-
-func plugin(name, module, greeting string) string {
+// plugin is a mesh-wide WasmPlugin of the hello filter at url.
+func plugin(name, url, greeting string) string {
 	return `apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
 metadata: {name: ` + name + `, namespace: wasmesh-system}
 spec:
-  url: file://` + module + `
+  url: ` + url + `
   pluginConfig: {greeting: ` + greeting + `}
 `
 }
@@ -38,14 +26,14 @@ spec:
 // three proxies on two cores); the second plugin uses the same module, so
 // it measures the push itself (goal ≤ 2 s).
 func TestWasmFilterPushedToAllProxies(t *testing.T) {
-	module := buildHello(t)
+	module := fixture.BuildWasm(t, t.TempDir(), "examples/filters/hello")
 	m := startMesh(t, "--local-modules")
 
-	m.write("hello.yaml", plugin("hello", module, "one"))
+	m.write("hello.yaml", plugin("hello", "file://"+module, "one"))
 	cold := m.waitGreeting(t, "one", 20*time.Second)
 	t.Logf("first filter (module compiled by each proxy) active after: %v", cold)
 
-	m.write("hello2.yaml", plugin("hello2", module, "two"))
+	m.write("hello2.yaml", plugin("hello2", "file://"+module, "two"))
 	warm := m.waitGreeting(t, "two", 20*time.Second)
 	t.Logf("second filter (module already compiled) active after: %v", warm)
 	for name, d := range warm {
