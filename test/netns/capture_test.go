@@ -3,7 +3,6 @@
 package netns
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,8 +55,8 @@ spec:
 // mesh is the running test mesh.
 type mesh struct {
 	net     *network
-	monitor string              // meshd's monitoring base URL (host loopback)
-	proxies map[string]*process // by pod name
+	monitor string                      // meshd's monitoring base URL (host loopback)
+	proxies map[string]*fixture.Process // by pod name
 	client  *http.Client
 }
 
@@ -151,7 +150,7 @@ func TestCaptureThroughBothSidecars(t *testing.T) {
 			}
 			if time.Now().After(deadline) {
 				t.Fatalf("after 3 allowed and 2 denied requests:\n%s\nclient:\n%s\nweb:\n%s", strings.Join(wrong, "\n"),
-					grep(m.scrape(t, "client", mergedPort), "istio_requests_total"), grep(m.scrape(t, "web", mergedPort), "istio_requests_total"))
+					fixture.Lines(m.scrape(t, "client", mergedPort), "istio_requests_total"), fixture.Lines(m.scrape(t, "web", mergedPort), "istio_requests_total"))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -224,9 +223,9 @@ func startMesh(t *testing.T) *mesh {
 	if err := os.Chmod(dir, 0o755); err != nil { // the sidecars (uid 1337) read modules under it
 		t.Fatal(err)
 	}
-	authz, telemetry := buildFilter(t, dir, "filters/authz"), buildFilter(t, dir, "filters/telemetry")
+	authz, telemetry := fixture.BuildWasm(t, dir, "filters/authz"), fixture.BuildWasm(t, dir, "filters/telemetry")
 	n := newNetwork(t, "client", "web")
-	m := &mesh{net: n, proxies: map[string]*process{}, client: &http.Client{Timeout: 5 * time.Second}}
+	m := &mesh{net: n, proxies: map[string]*fixture.Process{}, client: &http.Client{Timeout: 5 * time.Second}}
 	t.Cleanup(m.client.CloseIdleConnections)
 
 	cfgDir := filepath.Join(dir, "config")
@@ -234,10 +233,8 @@ func startMesh(t *testing.T) *mesh {
 	if err := os.Mkdir(cfgDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(cfgDir, "mesh.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mon := freePort(t)
+	fixture.WriteConfig(t, cfgDir, "mesh.yaml", cfg)
+	mon := fixture.FreePort(t)
 	m.monitor = "http://127.0.0.1:" + strconv.Itoa(mon)
 	start(t, proc{name: "meshd", path: filepath.Join(binDir, "meshd"), args: []string{
 		"--config-dir", cfgDir, "--data-dir", filepath.Join(dir, "data"),
@@ -245,10 +242,10 @@ func startMesh(t *testing.T) *mesh {
 		"--monitor-address", "127.0.0.1:" + strconv.Itoa(mon), "--module-base-url", "http://" + net.JoinHostPort(hostIP, modPort) + "/modules/",
 		"--authz-filter", authz, "--auto-mtls",
 		"--outbound-traffic-policy", "REGISTRY_ONLY", "--debounce", "20ms", "--max-debounce", "200ms"}})
-	waitHTTP(t, m.client, m.monitor+"/ready", 10*time.Second)
+	fixture.WaitHTTP(t, m.client, m.monitor+"/ready", 10*time.Second)
 	serveModules(t, net.JoinHostPort(hostIP, modPort), m.monitor)
 	root := filepath.Join(dir, "root-cert.pem")
-	if err := os.WriteFile(root, m.fetch(t, "/ca/bundle.pem"), 0o644); err != nil {
+	if err := os.WriteFile(root, fixture.Get(t, m.client, m.monitor+"/ca/bundle.pem"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -274,13 +271,13 @@ func startMesh(t *testing.T) *mesh {
 		m.proxies[w.pod] = start(t, proc{name: w.pod + " sidecar", ns: p.ns, path: filepath.Join(binDir, "meshproxy"),
 			cred: &syscall.Credential{Uid: proxyUID, Gid: proxyUID},
 			args: []string{"--xds-address", net.JoinHostPort(hostIP, xdsPort), "--ca-address", net.JoinHostPort(hostIP, caPort),
-				"--token", m.mintToken(t, w.pod), "--ca-root", root,
+				"--token", fixture.MintToken(t, m.client, m.monitor, "default", w.pod), "--ca-root", root,
 				"--workload", w.pod, "--namespace", "default", "--service-account", w.pod, "--labels", w.labels,
 				"--ports", w.ports, "--instance-ip", p.ip, "--interception-mode", "REDIRECT",
 				"--drain-time", "1s", "--wasm-cache-dir", cache}})
 	}
 	for _, p := range n.pods {
-		waitHTTP(t, m.client, "http://"+net.JoinHostPort(p.ip, "15021")+"/healthz/ready", 20*time.Second)
+		fixture.WaitHTTP(t, m.client, "http://"+net.JoinHostPort(p.ip, "15021")+"/healthz/ready", 20*time.Second)
 	}
 	return m
 }
@@ -320,35 +317,6 @@ func (m *mesh) waitGet(t *testing.T, url string, want int, within time.Duration)
 	}
 }
 
-func (m *mesh) mintToken(t *testing.T, sa string) string {
-	t.Helper()
-	resp, err := m.client.Post(m.monitor+"/ca/tokens", "application/json",
-		strings.NewReader(`{"namespace":"default","serviceAccount":"`+sa+`"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Token == "" {
-		t.Fatalf("minting a token for %s: status %d, %v", sa, resp.StatusCode, err)
-	}
-	return out.Token
-}
-
-func (m *mesh) fetch(t *testing.T, path string) []byte {
-	t.Helper()
-	resp, err := m.client.Get(m.monitor + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
-	}
-	return b
-}
-
 // configz is meshd's view of every connected proxy, for failure reports.
 func (m *mesh) configz() string {
 	var b strings.Builder
@@ -379,60 +347,19 @@ type probe struct {
 	labels            map[string]string
 }
 
+// scrape is a sidecar's metrics on port.
 func (m *mesh) scrape(t *testing.T, podName, port string) string {
 	t.Helper()
-	resp, err := m.client.Get("http://" + net.JoinHostPort(m.net.pods[podName].ip, port) + "/stats/prometheus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("scraping %s:%s: %d %v", podName, port, resp.StatusCode, err)
-	}
-	return string(b)
+	return string(fixture.Get(t, m.client, "http://"+net.JoinHostPort(m.net.pods[podName].ip, port)+"/stats/prometheus"))
 }
 
 func (m *mesh) value(t *testing.T, p probe) int64 {
 	t.Helper()
-	var sum int64
-	sc := bufio.NewScanner(strings.NewReader(m.scrape(t, p.pod, p.port)))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, p.metric)
-		if !ok {
-			continue
-		}
-		labels, value := "", ""
-		switch {
-		case strings.HasPrefix(rest, "{"):
-			end := strings.LastIndex(rest, "} ")
-			if end < 0 {
-				continue
-			}
-			labels, value = ","+rest[1:end]+",", rest[end+2:]
-		case strings.HasPrefix(rest, " "):
-			value = rest[1:]
-		default:
-			continue // another metric with this prefix
-		}
-		match := true
-		for k, v := range p.labels {
-			if !strings.Contains(labels, ","+k+`="`+v+`",`) {
-				match = false
-				break
-			}
-		}
-		if match {
-			n, err := strconv.ParseInt(value, 10, 64)
-			if err != nil {
-				t.Fatalf("bad sample %q", line)
-			}
-			sum += n
-		}
+	n, err := fixture.Sum(m.scrape(t, p.pod, p.port), p.metric, p.labels)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return sum
+	return n
 }
 
 // with is m plus the key-value pairs kv.
@@ -445,14 +372,4 @@ func with(m map[string]string, kv ...string) map[string]string {
 		out[kv[i]] = kv[i+1]
 	}
 	return out
-}
-
-func grep(text, s string) string {
-	var out []string
-	for _, l := range strings.Split(text, "\n") {
-		if strings.Contains(l, s) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

@@ -5,10 +5,9 @@ package netns
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"testing"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // binDir holds meshd and meshproxy, built once; it is world-readable so
@@ -33,22 +32,11 @@ func TestMain(m *testing.M) {
 		if os.Geteuid() != 0 {
 			return m.Run() // the test fails with what it needs; nothing to build
 		}
-		for _, cmd := range []string{"meshd", "meshproxy"} {
-			out, err := exec.Command(goTool(), "build", "-o", filepath.Join(dir, cmd), "github.com/wasmesh/wasmesh/cmd/"+cmd).CombinedOutput()
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "netns: building %s: %v\n%s", cmd, err, out)
-				return 1
-			}
+		if err := fixture.BuildCommands(dir, "meshd", "meshproxy"); err != nil {
+			fmt.Fprintln(os.Stderr, "netns:", err)
+			return 1
 		}
 		return m.Run()
 	}()
 	os.Exit(code)
-}
-
-func goTool() string {
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	return "go"
 }

@@ -9,20 +9,11 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/wasmesh/wasmesh/internal/syncbuf"
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
-
-// process is a child process whose output is kept for failure reports.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	out  *syncbuf.Buffer
-	done chan struct{}
-}
 
 // proc describes a process to start: in the host's namespace (ns == "")
 // or a pod's, as root (cred == nil) or another user.
@@ -35,35 +26,20 @@ type proc struct {
 	args []string
 }
 
-// start runs p until the test ends (SIGTERM, then SIGKILL after 5s); its
-// output is logged when the test failed. If the test binary dies first,
-// the kernel kills the process (Pdeathsig, see startIn).
-func start(t *testing.T, p proc) *process {
+// start runs p until the test ends (see fixture.Start). If the test binary
+// dies first, the kernel kills the process (Pdeathsig, see startIn).
+func start(t *testing.T, p proc) *fixture.Process {
 	t.Helper()
-	pr := &process{name: p.name, out: &syncbuf.Buffer{}, done: make(chan struct{})}
-	pr.cmd = exec.Command(p.path, p.args...)
-	pr.cmd.Env = append(os.Environ(), p.env...)
-	pr.cmd.Stdout, pr.cmd.Stderr = pr.out, pr.out
-	pr.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred, Pdeathsig: syscall.SIGKILL}
-	release := make(chan struct{})
-	if err := startIn(p.ns, pr.cmd, release); err != nil {
-		t.Fatalf("starting %s: %v", p.name, err)
-	}
-	go func() { _ = pr.cmd.Wait(); close(pr.done) }()
-	t.Cleanup(func() {
-		_ = pr.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-pr.done:
-		case <-time.After(5 * time.Second):
-			_ = pr.cmd.Process.Kill()
-			<-pr.done
+	cmd := exec.Command(p.path, p.args...)
+	cmd.Env = append(os.Environ(), p.env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred, Pdeathsig: syscall.SIGKILL}
+	return fixture.StartWith(t, p.name, cmd, func(cmd *exec.Cmd) (func(), error) {
+		release := make(chan struct{})
+		if err := startIn(p.ns, cmd, release); err != nil {
+			return nil, err
 		}
-		close(release)
-		if t.Failed() {
-			t.Logf("---- %s output ----\n%s", pr.name, syncbuf.Tail(pr.out.String(), 40))
-		}
+		return func() { close(release) }, nil
 	})
-	return pr
 }
 
 // startIn starts cmd from a thread of its own, moved into the network
