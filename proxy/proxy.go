@@ -119,8 +119,9 @@ func New(cfg Config) (*Proxy, error) {
 	if w, ok := p.cfg.Wasm.(interface{ SetClusters(*cluster.Manager) }); ok {
 		w.SetClusters(p.clusters)
 	}
+	netWasm, _ := p.cfg.Wasm.(listener.NetWasmLoader)
 	p.listeners = listener.New(listener.Options{Log: p.log, Stats: p.stats, Clusters: p.clusters, Secrets: p,
-		Build: p.buildHandler, Drain: p.cfg.Drain, AccessLog: p.accessLogLine})
+		Build: p.buildHandler, NetWasm: netWasm, Drain: p.cfg.Drain, AccessLog: p.accessLogLine})
 	return p, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/wasmesh/wasmesh/proxy/config"
 	"github.com/wasmesh/wasmesh/proxy/h1"
 	"github.com/wasmesh/wasmesh/proxy/httpx"
+	"github.com/wasmesh/wasmesh/proxy/netwasm"
 	"github.com/wasmesh/wasmesh/proxy/stats"
 )
 
@@ -38,6 +39,7 @@ type Options struct {
 	Clusters  *cluster.Manager
 	Secrets   cluster.Secrets
 	Build     HandlerBuilder
+	NetWasm   NetWasmLoader // loads envoy.filters.network.wasm plugins; nil refuses them
 	Drain     time.Duration // how long replaced chains and removed listeners may finish
 	AccessLog func(line string)
 }
@@ -78,6 +80,7 @@ type chain struct {
 	h1      *h1.Server   // HTTP/1.x
 	feed    *feed
 	tls     *tls.Config
+	netwasm *netwasm.Chain // network Wasm filters ahead of tcp_proxy
 	done    chan struct{}
 }
 
@@ -239,6 +242,13 @@ func (m *Manager) newChain(cfg *config.Listener, fc *config.FilterChain, addr ne
 	c := &chain{cfg: fc, done: make(chan struct{})}
 	if fc.TLS != nil {
 		c.tls = m.serverTLS(fc.TLS, fc.HTTP != nil)
+	}
+	if len(fc.NetWasm) > 0 {
+		nw, err := m.netWasmChain(cfg, fc)
+		if err != nil {
+			return nil, err
+		}
+		c.netwasm = nw
 	}
 	if fc.HTTP == nil {
 		close(c.done)
@@ -447,7 +457,7 @@ func (m *Manager) handleConn(l *listener, conn net.Conn) {
 		conn = &infoConn{Conn: conn, info: ci}
 	}
 	if fc.TCP != nil {
-		m.tcpProxy(cfg, fc.TCP, conn, ci)
+		m.tcpProxy(cfg, fc.TCP, c.netwasm, conn, ci)
 		return
 	}
 	c.serve(conn, tlsConn, ci)

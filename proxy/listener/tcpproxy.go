@@ -13,11 +13,45 @@ import (
 	"github.com/wasmesh/wasmesh/proxy/cluster"
 	"github.com/wasmesh/wasmesh/proxy/config"
 	"github.com/wasmesh/wasmesh/proxy/httpx"
+	"github.com/wasmesh/wasmesh/proxy/netwasm"
+	"github.com/wasmesh/wasmesh/wasm/abi"
+	wasmhost "github.com/wasmesh/wasmesh/wasm/host"
 )
 
+// NetWasmLoader loads the plugins of envoy.filters.network.wasm filters;
+// wasmfilter.Factory implements it.
+type NetWasmLoader interface {
+	Plugin(ctx context.Context, cfg *config.WasmFilter) (*wasmhost.Plugin, error)
+}
+
+// netWasmChain loads a filter chain's network Wasm filters. A filter whose
+// module cannot be loaded is skipped when it fails open; otherwise the
+// chain, and so the listener, is refused.
+func (m *Manager) netWasmChain(l *config.Listener, fc *config.FilterChain) (*netwasm.Chain, error) {
+	var fs []netwasm.Filter
+	for i := range fc.NetWasm {
+		w := &fc.NetWasm[i]
+		if m.o.NetWasm == nil {
+			return nil, fmt.Errorf("listener: %s: network filter %s: no wasm host configured", l.Name, w.Name)
+		}
+		p, err := m.o.NetWasm.Plugin(context.Background(), w)
+		if err != nil && w.FailOpen {
+			m.o.Log.Warn("network wasm filter unavailable, failing open", "listener", l.Name, "filter", w.Name, "err", err)
+			m.o.Stats.Inc("wasm.fail_open_skipped")
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listener: %s: network filter %s: %w", l.Name, w.Name, err)
+		}
+		fs = append(fs, netwasm.Filter{Name: w.Name, Plugin: p})
+	}
+	return netwasm.NewChain(m.o.Log, fs), nil
+}
+
 // tcpProxy connects conn to a host of the configured cluster and copies bytes
-// both ways until either side closes or the idle timeout passes.
-func (m *Manager) tcpProxy(l *config.Listener, t *config.TCPProxy, conn net.Conn, ci *httpx.ConnInfo) {
+// both ways until either side closes or the idle timeout passes; the chain's
+// network Wasm filters (nw, may be nil) see the bytes both ways.
+func (m *Manager) tcpProxy(l *config.Listener, t *config.TCPProxy, nw *netwasm.Chain, conn net.Conn, ci *httpx.ConnInfo) {
 	defer conn.Close()
 	start := time.Now()
 	name := t.Cluster
@@ -26,6 +60,22 @@ func (m *Manager) tcpProxy(l *config.Listener, t *config.TCPProxy, conn net.Conn
 	}
 	prefix := "tcp." + t.StatPrefix + "."
 	m.o.Stats.Inc(prefix + "downstream_cx_total")
+	var wc *netwasm.Conn
+	if nw != nil && nw.Len() > 0 {
+		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		if t.IdleTimeout > 0 {
+			ctx, cancel = context.WithTimeout(ctx, t.IdleTimeout)
+		}
+		c, err := nw.Open(ctx, conn, ci)
+		cancel()
+		if err != nil {
+			m.o.Stats.Inc(prefix + "wasm_closed")
+			m.tcpLog(t, start, "-", 0, 0, "")
+			return
+		}
+		defer c.Close()
+		wc, conn = c, c
+	}
 	cl := m.o.Clusters.Get(name)
 	if cl == nil {
 		m.o.Stats.Inc(prefix + "downstream_cx_no_route")
@@ -56,6 +106,9 @@ func (m *Manager) tcpProxy(l *config.Listener, t *config.TCPProxy, conn net.Conn
 	}
 	defer up.Close()
 	cl.Report(host, cluster.Result{Status: 200})
+	if wc != nil {
+		wc.UpstreamConnected(host.Addr)
+	}
 	var in, out int64
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -70,6 +123,13 @@ func (m *Manager) tcpProxy(l *config.Listener, t *config.TCPProxy, conn net.Conn
 		closeWrite(conn)
 	}()
 	wg.Wait()
+	if wc != nil {
+		peer := abi.PeerRemote
+		if wc.ClosedByFilter() {
+			peer = abi.PeerLocal
+		}
+		wc.UpstreamClosed(peer)
+	}
 	m.tcpLog(t, start, "-", in, out, host.Addr)
 }
 
