@@ -170,3 +170,46 @@ func TestRootDoneGuestFails(t *testing.T) {
 		})
 	}
 }
+
+// TestClosePausedStreamsFail: a stream paused on an instance when its plugin
+// closes gets the fail strategy's outcome through its callbacks, and its
+// next callback fails per the strategy.
+func TestClosePausedStreamsFail(t *testing.T) {
+	for _, fail := range []FailStrategy{FailClose, FailOpen} {
+		_, p, _ := loadConformance(t, func(_ *Config, pc *PluginConfig) { pc.Fail = fail })
+		replies, resumes := make(chan LocalResponse, 1), make(chan abi.StreamType, 1)
+		s := p.NewHTTPStream(nil, StreamCallbacks{LocalReply: func(lr LocalResponse) { replies <- lr }, Resume: func(d abi.StreamType) { resumes <- d }})
+		hd := Headers{{Key: ":path", Value: "/p"}, {Key: "x-case", Value: "pause"}}
+		if r := s.OnRequestHeaders(&hd, false); r.Err != nil || r.Action != abi.ActionPause {
+			t.Fatalf("fail strategy %d: pause case gave %+v", fail, r)
+		}
+		if err := p.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		switch fail {
+		case FailClose:
+			select {
+			case lr := <-replies:
+				if lr.Status != 503 {
+					t.Errorf("FailClose: local reply %d, want 503", lr.Status)
+				}
+			default:
+				t.Error("FailClose: paused stream got no local reply at close")
+			}
+		case FailOpen:
+			select {
+			case d := <-resumes:
+				if d != abi.StreamHTTPRequest {
+					t.Errorf("FailOpen: resumed %v, want the request", d)
+				}
+			default:
+				t.Error("FailOpen: paused stream not resumed at close")
+			}
+		}
+		body := []byte("x")
+		if r := s.OnRequestBody(&body, true); r.Err == nil {
+			t.Errorf("fail strategy %d: callback after close succeeded", fail)
+		}
+		s.Done()
+	}
+}
