@@ -27,6 +27,7 @@ import (
 	"github.com/wasmesh/wasmesh/internal/meshctl"
 	"github.com/wasmesh/wasmesh/proxy/agent/capb"
 	regkube "github.com/wasmesh/wasmesh/registry/kube"
+	"github.com/wasmesh/wasmesh/test/fixture"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 	"google.golang.org/grpc/metadata"
 	authnv1 "k8s.io/api/authentication/v1"
@@ -39,7 +40,11 @@ func TestMain(m *testing.M) { os.Exit(kubetest.Main(m)) }
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func meshctlRun(t *testing.T, args ...string) string {
+// converge is how long the tests wait for the API server, meshd and the
+// proxies to reach a state.
+const converge = 30 * time.Second
+
+func meshctlRun(t testing.TB, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
 	if code := meshctl.Run(context.Background(), args, strings.NewReader(""), &out, &errb); code != 0 {
@@ -62,18 +67,9 @@ type meshd struct {
 func startMeshd(t *testing.T, c *kubetest.Cluster, webhook net.Listener) *meshd {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	secret, err := c.Client.CoreV1().Secrets(kube.DefaultNamespace).Get(ctx, kube.CASecretName, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plugin := t.TempDir()
-	for name, b := range secret.Data {
-		if err := os.WriteFile(filepath.Join(plugin, name), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	m := &meshd{}
-	if m.authority, err = ca.New(ca.Config{Dir: t.TempDir(), PluginDir: plugin}, discard); err != nil {
+	var err error
+	if m.authority, err = ca.New(ca.Config{Dir: t.TempDir(), PluginDir: caPluginDir(t, c, kube.DefaultNamespace)}, discard); err != nil {
 		t.Fatal(err)
 	}
 	m.csr = ca.NewServer(m.authority, tokenreview.New(c.Client, "istio-ca"), discard)
@@ -109,17 +105,6 @@ func startMeshd(t *testing.T, c *kubetest.Cluster, webhook net.Listener) *meshd 
 	return m
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func TestInstallConfigInjectionDiscoveryIdentity(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
@@ -139,11 +124,11 @@ func TestInstallConfigInjectionDiscoveryIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out string
-	eventually(t, "kubectl apply of the demo config", func() bool {
+	fixture.Eventually(t, "kubectl apply of the demo config", converge, func() bool {
 		out, err = c.Kubectl(t, string(demo), "apply", "-n", ns, "-f", "-")
 		return err == nil
 	})
-	eventually(t, "the demo config in the store", func() bool {
+	fixture.Eventually(t, "the demo config in the store", converge, func() bool {
 		n := 0
 		for _, k := range []string{api.KindVirtualService, api.KindDestinationRule, api.KindPeerAuthentication, api.KindAuthorizationPolicy} {
 			n += len(m.store.Current().ListNamespace(k, ns))
@@ -168,7 +153,7 @@ func TestInstallConfigInjectionDiscoveryIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pod *corev1.Pod
-	eventually(t, "an injected pod", func() bool {
+	fixture.Eventually(t, "an injected pod", converge, func() bool {
 		pod, err = c.Client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{GenerateName: "reviews-v1-", Labels: map[string]string{"app": "reviews", "version": "v1"}},
 			Spec: corev1.PodSpec{ServiceAccountName: "bookinfo-reviews", NodeName: "node-a",
@@ -210,7 +195,7 @@ func TestInstallConfigInjectionDiscoveryIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	host := "reviews." + ns + ".svc.cluster.local"
-	eventually(t, "the reviews endpoint", func() bool { return len(m.registry.View().Endpoints(host, 9080)) == 1 })
+	fixture.Eventually(t, "the reviews endpoint", converge, func() bool { return len(m.registry.View().Endpoints(host, 9080)) == 1 })
 	ep := m.registry.View().Endpoints(host, 9080)[0]
 	if ep.ServiceAccount != "bookinfo-reviews" || ep.Labels["version"] != "v1" || ep.Locality != "eu-west/eu-west-1a" || ep.Workload != pod.Name {
 		t.Fatalf("endpoint = %+v", ep)
@@ -244,7 +229,7 @@ func TestInstallConfigInjectionDiscoveryIdentity(t *testing.T) {
 	if err := c.Client.CoreV1().Pods(ns).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the deleted pod's token to be refused", func() bool {
+	fixture.Eventually(t, "the deleted pod's token to be refused", converge, func() bool {
 		_, err := m.csr.CreateCertificate(metadata.NewIncomingContext(ctx, metadata.Pairs("authorization", "Bearer "+tr.Status.Token)), &capb.Request{CSR: csrFor(t, id)})
 		return err != nil
 	})

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmesh/wasmesh/control/pilot/xds/xdstest"
+	"github.com/wasmesh/wasmesh/test/fixture"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkEndpointSliceToProxyACK(b *testing.B) {
 func benchEndpointToACK(b *testing.B, debounce time.Duration) {
 	c := kubetest.Get(b)
 	ctx := context.Background()
-	whAddr := freeAddr(b)
+	whAddr := fixture.FreeAddr(b)
 	meshNS := installMesh(b, c, whAddr)
 	ns := c.Namespace(b, "eds", nil)
 	es := createReviews(b, c, ns, "10.30.0.1")

@@ -1,13 +1,11 @@
 package kube_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,23 +34,11 @@ import (
 	"github.com/wasmesh/wasmesh/control/kube"
 	"github.com/wasmesh/wasmesh/control/pilot/xds/xdstest"
 	"github.com/wasmesh/wasmesh/control/server"
-	"github.com/wasmesh/wasmesh/internal/meshctl"
 	"github.com/wasmesh/wasmesh/proxy/agent/capb"
 	"github.com/wasmesh/wasmesh/proxy/xdsclient"
+	"github.com/wasmesh/wasmesh/test/fixture"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
-
-// freeAddr reserves a loopback port for a listener that must be known
-// before its server starts (the webhook URL is installed first).
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 var meshNamespaces atomic.Int64
 
@@ -63,7 +49,7 @@ var meshNamespaces atomic.Int64
 func installMesh(t testing.TB, c *kubetest.Cluster, webhookAddr string) string {
 	t.Helper()
 	ns := fmt.Sprintf("wasmesh-t%d", meshNamespaces.Add(1))
-	meshctlRunTB(t, "install", "--kubeconfig", c.Kubeconfig, "--namespace", ns, "--webhook-url", "https://"+webhookAddr)
+	meshctlRun(t, "install", "--kubeconfig", c.Kubeconfig, "--namespace", ns, "--webhook-url", "https://"+webhookAddr)
 	t.Cleanup(func() {
 		adm := c.Client.AdmissionregistrationV1()
 		ctx := context.Background()
@@ -116,15 +102,7 @@ func runMeshd(t testing.TB, c *kubetest.Cluster, rc *rest.Config, meshNS, webhoo
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("meshd: %v", err)
-		}
-	})
+	fixture.Go(t, "meshd", s.Run)
 	return s
 }
 
@@ -241,7 +219,7 @@ spec:
 func TestMeshdKubernetesMode(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
-	whAddr := freeAddr(t)
+	whAddr := fixture.FreeAddr(t)
 	meshNS := installMesh(t, c, whAddr)
 	ns := c.Namespace(t, "kmode", nil)
 	createReviews(t, c, ns, "10.20.0.1")
@@ -316,7 +294,7 @@ func TestMeshdKubernetesMode(t *testing.T) {
 	}
 
 	// The only replica leads; the webhooks trust the CA's bundle.
-	eventually(t, "leadership", s.IsLeader)
+	fixture.Eventually(t, "leadership", converge, s.IsLeader)
 	v, err := c.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, kube.ValidatorName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -339,14 +317,6 @@ func bearer(ctx context.Context, token string) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 }
 
-func meshctlRunTB(t testing.TB, args ...string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	if code := meshctl.Run(context.Background(), args, strings.NewReader(""), &out, &errb); code != 0 {
-		t.Fatalf("meshctl %v: exit %d: %s\n%s", args, code, errb.String(), out.String())
-	}
-}
-
 // TestMeshdLeaderRestoresWebhookCABundle: the leader's single-replica work
 // puts the CA's trust bundle back into a webhook configuration whose
 // caBundle went stale (as after a root rotation). meshd runs as admin here:
@@ -354,7 +324,7 @@ func meshctlRunTB(t testing.TB, args ...string) {
 func TestMeshdLeaderRestoresWebhookCABundle(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
-	whAddr := freeAddr(t)
+	whAddr := fixture.FreeAddr(t)
 	meshNS := installMesh(t, c, whAddr)
 	adm := c.Client.AdmissionregistrationV1()
 	m, err := adm.MutatingWebhookConfigurations().Get(ctx, kube.InjectorName, metav1.GetOptions{})
@@ -370,7 +340,7 @@ func TestMeshdLeaderRestoresWebhookCABundle(t *testing.T) {
 	}
 	s := runMeshd(t, c, c.Config, meshNS, whAddr, "meshd-bundle", 0)
 	want := s.CA().BundlePEM()
-	eventually(t, "the leader to restore the caBundle", func() bool {
+	fixture.Eventually(t, "the leader to restore the caBundle", converge, func() bool {
 		m, err := adm.MutatingWebhookConfigurations().Get(ctx, kube.InjectorName, metav1.GetOptions{})
 		return err == nil && len(m.Webhooks) > 0 && string(m.Webhooks[0].ClientConfig.CABundle) == string(want)
 	})

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
@@ -20,54 +18,31 @@ import (
 
 	"github.com/wasmesh/wasmesh/control/kube"
 	"github.com/wasmesh/wasmesh/control/pilot/xds/xdstest"
-	"github.com/wasmesh/wasmesh/internal/syncbuf"
+	"github.com/wasmesh/wasmesh/test/fixture"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
 
-// buildMeshd builds cmd/meshd into a temporary directory.
-func buildMeshd(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal("the go command is needed to build cmd/meshd: put it in PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "meshd")
-	if out, err := exec.Command(goBin, "build", "-o", bin, "github.com/wasmesh/wasmesh/cmd/meshd").CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/meshd: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // replica is a meshd process in Kubernetes mode.
 type replica struct {
-	name, xds, monitor, log string
-	cmd                     *exec.Cmd
+	name, xds, secure, monitor string // secure: the CA and xDS over TLS
+	proc                       *fixture.Process
 }
 
-func startReplica(t *testing.T, bin string, c *kubetest.Cluster, meshNS, pluginDir, name string) *replica {
+// startReplica runs the meshd binary bin in Kubernetes mode as the
+// replica name of the mesh installed in meshNS, until the test ends; with
+// autoMTLS its sidecars talk mTLS.
+func startReplica(t *testing.T, bin string, c *kubetest.Cluster, meshNS, pluginDir, name string, autoMTLS bool) *replica {
 	t.Helper()
-	r := &replica{name: name, xds: freeAddr(t), monitor: freeAddr(t), log: filepath.Join(t.TempDir(), name+".log")}
-	logf, err := os.Create(r.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	r.cmd = exec.Command(bin, "--config-source=kubernetes", "--kubeconfig", c.Kubeconfig, "--namespace", meshNS, "--identity", name,
+	r := &replica{name: name, xds: fixture.FreeAddr(t), secure: fixture.FreeAddr(t), monitor: fixture.FreeAddr(t)}
+	args := []string{"--config-source=kubernetes", "--kubeconfig", c.Kubeconfig, "--namespace", meshNS, "--identity", name,
 		"--leader-lease", kube.LeaseName, "--lease-duration", "6s", "--ca-plugin-dir", pluginDir, "--data-dir", t.TempDir(),
-		"--xds-address", r.xds, "--monitor-address", r.monitor, "--secure-xds-address", "127.0.0.1:0", "--log-level", "warn")
-	r.cmd.Stdout, r.cmd.Stderr = logf, logf
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
+		"--xds-address", r.xds, "--monitor-address", r.monitor, "--secure-xds-address", r.secure, "--log-level", "warn"}
+	if autoMTLS {
+		args = append(args, "--auto-mtls")
 	}
-	t.Cleanup(func() {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(r.log)
-			t.Logf("%s log:\n%s", name, syncbuf.Tail(string(b), 40))
-		}
-	})
+	cmd := exec.Command(bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	r.proc = fixture.Start(t, name, cmd)
 	return r
 }
 
@@ -131,8 +106,8 @@ func seqIP(i int) string { return fmt.Sprintf("10.40.%d.%d", i/250, i%250+1) }
 func TestMeshdReplicasLeaderKilled(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
-	bin := buildMeshd(t)
-	meshNS := installMesh(t, c, freeAddr(t))
+	bin := fixture.BuildCommand(t, "meshd")
+	meshNS := installMesh(t, c, fixture.FreeAddr(t))
 	// no replica serves the webhooks here: drop their configurations so
 	// kubectl apply does not wait for them
 	adm := c.Client.AdmissionregistrationV1()
@@ -142,9 +117,9 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 	ns := c.Namespace(t, "replicas", nil)
 	es := createReviews(t, c, ns, seqIP(0))
 	plugin := caPluginDir(t, c, meshNS)
-	a := startReplica(t, bin, c, meshNS, plugin, "meshd-a")
-	b := startReplica(t, bin, c, meshNS, plugin, "meshd-b")
-	eventually(t, "both replicas ready", func() bool { return a.ready() && b.ready() })
+	a := startReplica(t, bin, c, meshNS, plugin, "meshd-a", false)
+	b := startReplica(t, bin, c, meshNS, plugin, "meshd-b", false)
+	fixture.Eventually(t, "both replicas ready", converge, func() bool { return a.ready() && b.ready() })
 	svc := startForwarder(t, a.xds, b.xds)
 
 	const proxies = 20
@@ -162,7 +137,7 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 	}
 
 	var leader, other *replica
-	eventually(t, "a leader", func() bool {
+	fixture.Eventually(t, "a leader", converge, func() bool {
 		switch {
 		case a.leads():
 			leader, other = a, b
@@ -208,7 +183,7 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 		t.Fatalf("%d of %d proxies on the leader: the forwarder should spread them", onLeader, proxies)
 	}
 	killed := time.Now()
-	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := leader.proc.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	after := int(written.Load()) + 1 // the first change written after the kill
@@ -218,9 +193,9 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 		slowest = max(slowest, time.Since(killed))
 	}
 	t.Logf("every proxy had the first endpoint change written after the kill %v after it", slowest.Round(time.Millisecond))
-	eventually(t, "every proxy on the surviving replica", func() bool { return other.proxies() == proxies })
+	fixture.Eventually(t, "every proxy on the surviving replica", converge, func() bool { return other.proxies() == proxies })
 	t.Logf("%d of %d proxies were on the killed leader; all are on %s now", onLeader, proxies, other.name)
-	eventually(t, "the other replica to lead", other.leads)
+	fixture.Eventually(t, "the other replica to lead", converge, other.leads)
 	t.Logf("%s leads %v after %s was killed (lease 6s)", other.name, time.Since(killed).Round(time.Millisecond), leader.name)
 	time.Sleep(500 * time.Millisecond)
 	stopLoad()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,54 +23,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmesh/wasmesh/control/kube"
-	"github.com/wasmesh/wasmesh/internal/syncbuf"
 	"github.com/wasmesh/wasmesh/test/fixture"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
-
-// buildMeshproxy builds cmd/meshproxy into a temporary directory.
-func buildMeshproxy(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal("the go command is needed to build cmd/meshproxy: put it in PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "meshproxy")
-	if out, err := exec.Command(goBin, "build", "-o", bin, "github.com/wasmesh/wasmesh/cmd/meshproxy").CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/meshproxy: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// startSecureReplica is startReplica with a known CA/secure xDS address
-// and auto mTLS.
-func startSecureReplica(t *testing.T, bin string, c *kubetest.Cluster, meshNS, pluginDir, name string) (r *replica, secure string) {
-	t.Helper()
-	r = &replica{name: name, xds: freeAddr(t), monitor: freeAddr(t), log: filepath.Join(t.TempDir(), name+".log")}
-	secure = freeAddr(t)
-	logf, err := os.Create(r.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	r.cmd = exec.Command(bin, "--config-source=kubernetes", "--kubeconfig", c.Kubeconfig, "--namespace", meshNS, "--identity", name,
-		"--leader-lease", kube.LeaseName, "--lease-duration", "6s", "--ca-plugin-dir", pluginDir, "--data-dir", t.TempDir(),
-		"--xds-address", r.xds, "--monitor-address", r.monitor, "--secure-xds-address", secure, "--auto-mtls", "--log-level", "warn")
-	r.cmd.Stdout, r.cmd.Stderr = logf, logf
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(r.log)
-			t.Logf("%s log:\n%s", name, syncbuf.Tail(string(b), 40))
-		}
-	})
-	return r, secure
-}
 
 // podToken writes a projected service-account token of pod (audience
 // istio-ca, bound to the pod) to a file, as the kubelet would mount it.
@@ -96,53 +50,13 @@ func podToken(t *testing.T, c *kubetest.Cluster, ns string, pod *corev1.Pod) str
 func startSidecar(t *testing.T, c *kubetest.Cluster, bin, xds, ca, root string, pod *corev1.Pod, labels, ports string) {
 	t.Helper()
 	name, ns := pod.Name, pod.Namespace
-	log := filepath.Join(t.TempDir(), name+".log")
-	logf, err := os.Create(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
 	cmd := exec.Command(bin, "--xds-address", xds, "--ca-address", ca, "--ca-root", root, "--token-file", podToken(t, c, ns, pod),
 		"--workload", name, "--namespace", ns, "--service-account", pod.Spec.ServiceAccountName,
 		"--labels", labels, "--ports", ports, "--instance-ip", "127.0.0.1", "--interception-mode", "NONE",
 		"--admin-port", "0", "--health-port", "0", "--stats-port", "0", "--status-port", "0",
 		"--access-log=false", "--drain-time", "1s", "--log-level", "warn", "--wasm-cache-dir", t.TempDir())
-	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(log)
-			t.Logf("%s log:\n%s", name, syncbuf.Tail(string(b), 40))
-		}
-	})
-}
-
-// startBackend serves its name on a loopback port until the test ends.
-func startBackend(t *testing.T, name string) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		_, _ = io.WriteString(w, name)
-	}), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return l.Addr().(*net.TCPAddr).Port
+	fixture.Start(t, name, cmd)
 }
 
 // createWorkloadPod creates a running pod at 127.0.0.1 (no kubelet: the
@@ -195,8 +109,8 @@ spec:
 func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
-	meshdBin, proxyBin := buildMeshd(t), buildMeshproxy(t)
-	meshNS := installMesh(t, c, freeAddr(t))
+	meshdBin, proxyBin := fixture.BuildCommand(t, "meshd"), fixture.BuildCommand(t, "meshproxy")
+	meshNS := installMesh(t, c, fixture.FreeAddr(t))
 	// no replica serves the webhooks here: drop their configurations so
 	// kubectl apply and pod creation do not wait for them
 	adm := c.Client.AdmissionregistrationV1()
@@ -213,8 +127,8 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 		}
 	}
 
-	appPort := startBackend(t, "web-app")
-	webIn, egress := freePort(t), freePort(t)
+	appPort := fixture.Backend(t, "web-app")
+	webIn, egress := fixture.FreePort(t), fixture.FreePort(t)
 	webPod := createWorkloadPod(t, c, ns, "web-1", "web", webIn, map[string]string{"app": "web"})
 	clientPod := createWorkloadPod(t, c, ns, "client-1", "client", egress, map[string]string{"app": "client"})
 	cfg := strings.NewReplacer("EGRESS", strconv.Itoa(egress), "WEB_IN", strconv.Itoa(webIn), "WEB_APP", strconv.Itoa(appPort)).Replace(sidecarsConfig)
@@ -223,10 +137,10 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	}
 
 	plugin := caPluginDir(t, c, meshNS)
-	a, aCA := startSecureReplica(t, meshdBin, c, meshNS, plugin, "meshd-a")
-	b, bCA := startSecureReplica(t, meshdBin, c, meshNS, plugin, "meshd-b")
-	eventually(t, "both replicas ready", func() bool { return a.ready() && b.ready() })
-	svc, caSvc := startForwarder(t, a.xds, b.xds), startForwarder(t, aCA, bCA)
+	a := startReplica(t, meshdBin, c, meshNS, plugin, "meshd-a", true)
+	b := startReplica(t, meshdBin, c, meshNS, plugin, "meshd-b", true)
+	fixture.Eventually(t, "both replicas ready", converge, func() bool { return a.ready() && b.ready() })
+	svc, caSvc := startForwarder(t, a.xds, b.xds), startForwarder(t, a.secure, b.secure)
 	root := filepath.Join(plugin, "root-cert.pem")
 	startSidecar(t, c, proxyBin, svc.Addr(), caSvc.Addr(), root, webPod, "app=web", "http:"+strconv.Itoa(webIn))
 	startSidecar(t, c, proxyBin, svc.Addr(), caSvc.Addr(), root, clientPod, "app=client", "http:"+strconv.Itoa(egress))
@@ -256,7 +170,7 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 		}
 		return resp.Header.Get("x-config"), nil
 	}
-	eventually(t, "traffic client → client sidecar → web sidecar → backend", func() bool {
+	fixture.Eventually(t, "traffic client → client sidecar → web sidecar → backend", converge, func() bool {
 		v, err := get()
 		return err == nil && v == "before"
 	})
@@ -268,7 +182,7 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	}
 
 	var leader, other *replica
-	eventually(t, "a leader", func() bool {
+	fixture.Eventually(t, "a leader", converge, func() bool {
 		switch {
 		case a.leads():
 			leader, other = a, b
@@ -304,12 +218,12 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	defer func() { stopLoad(); wg.Wait() }()
 	time.Sleep(2 * time.Second)
 	killed := time.Now()
-	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := leader.proc.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the other replica to lead", other.leads)
+	fixture.Eventually(t, "the other replica to lead", converge, other.leads)
 	t.Logf("%s leads %v after %s was killed (lease 6s)", other.name, time.Since(killed).Round(time.Millisecond), leader.name)
-	eventually(t, "both sidecars on the surviving replica", func() bool { return other.proxies() == 2 })
+	fixture.Eventually(t, "both sidecars on the surviving replica", converge, func() bool { return other.proxies() == 2 })
 
 	// The surviving replica discovered the pods from the API server.
 	var reg struct {
@@ -328,7 +242,7 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 		t.Fatalf("kubectl apply: %v\n%s", err, out)
 	}
 	applied := time.Now()
-	eventually(t, "the VirtualService applied after the kill in the answers", func() bool {
+	fixture.Eventually(t, "the VirtualService applied after the kill in the answers", converge, func() bool {
 		v, err := get()
 		return err == nil && v == "after"
 	})
@@ -357,13 +271,4 @@ func getJSON(url string, v any) error {
 		return fmt.Errorf("%s: status %d", url, resp.StatusCode)
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	addr := freeAddr(t)
-	_, p, _ := net.SplitHostPort(addr)
-	n, _ := strconv.Atoi(p)
-	return n
 }
