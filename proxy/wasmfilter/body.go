@@ -126,7 +126,7 @@ func responseBody(st *host.HTTPStream) func(io.Reader, *http.Response) io.Reader
 		if !hasBody(method, resp.StatusCode, resp.Header.Get("Content-Length")) {
 			return body // headers only: no body callback, as in Envoy
 		}
-		return &streamBody{src: body, left: resp.ContentLength, call: st.OnResponseBody, onEOF: func() error {
+		onEOF := func() error {
 			if len(resp.Trailer) == 0 {
 				return nil
 			}
@@ -136,8 +136,31 @@ func responseBody(st *host.HTTPStream) func(io.Reader, *http.Response) io.Reader
 			}
 			replaceHeader(resp.Trailer, t)
 			return nil
-		}}
+		}
+		if !st.Calls(abi.OnResponseBody) {
+			return &trailerHook{src: body, onEOF: onEOF} // the body streams as it is
+		}
+		return &streamBody{src: body, left: resp.ContentLength, call: st.OnResponseBody, onEOF: onEOF}
 	}
+}
+
+// trailerHook passes a body through and runs onEOF at its end, for a guest
+// that reads the trailers but not the body.
+type trailerHook struct {
+	src   io.Reader
+	onEOF func() error
+	done  bool
+}
+
+func (t *trailerHook) Read(p []byte) (int, error) {
+	n, err := t.src.Read(p)
+	if err == io.EOF && !t.done {
+		t.done = true
+		if herr := t.onEOF(); herr != nil {
+			return n, herr
+		}
+	}
+	return n, err
 }
 
 // hasBody reports whether a response may carry a body.

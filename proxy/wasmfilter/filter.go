@@ -72,46 +72,68 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 		},
 	})
 	s.OnDone(st.Done)
-	hdrs := requestPairs(s.Req)
-	sent := slices.Clone(hdrs)
 	noBody := s.Req.ContentLength == 0 || s.Req.Body == nil || s.Req.Body == http.NoBody
-	r := st.OnRequestHeaders(&hdrs, noBody)
-	if lr := f.wait(s, ss, r); lr != nil {
+	// The headers go to the host even when the guest skips the callback: it
+	// may read them later (Envoy lets response callbacks and the log do so).
+	hdrs := requestPairs(s.Req)
+	called := st.Calls(abi.OnRequestHeaders)
+	var sent []abi.Pair
+	if called {
+		sent = slices.Clone(hdrs)
+	}
+	if lr := f.wait(s, ss, st.OnRequestHeaders(&hdrs, noBody)); lr != nil {
 		return lr
 	}
-	if !slices.Equal(sent, hdrs) {
+	if called && !slices.Equal(sent, hdrs) {
 		applyRequest(s.Req, hdrs)
 	}
-	if !noBody {
+	// The body callbacks run only for a guest that reads bodies: other
+	// bodies stream through untouched, with their length.
+	if !noBody && st.Calls(abi.OnRequestBody|abi.OnRequestTrailers) {
 		if lr := f.requestBody(s, st, ss); lr != nil {
 			return lr
 		}
 	}
-	s.WrapResponseBody(responseBody(st))
+	if st.Calls(abi.OnResponseBody | abi.OnResponseTrailers) {
+		s.WrapResponseBody(responseBody(st))
+	}
+	callsHeaders := st.Calls(abi.OnResponseHeaders)
 	s.OnResponseHeaders(func(status int, h http.Header) {
 		pr.status = status
-		rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
-		sent := slices.Clone(rh)
-		res := st.OnResponseHeaders(&rh, false)
-		if res.Local != nil {
-			return // headers are already committed upstream; Envoy would reset, we keep the response
+		if !callsHeaders {
+			// The guest may still read them at the stream's end.
+			rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
+			st.OnResponseHeaders(&rh, false)
+		} else {
+			f.responseHeaders(st, status, h)
 		}
-		if !slices.Equal(sent, rh) {
-			for k := range h {
-				delete(h, k)
-			}
-			for _, p := range rh {
-				if !strings.HasPrefix(p.Key, ":") {
-					h.Add(p.Key, p.Value)
-				}
-			}
-		}
-		if hasBody(s.Req.Method, status, h.Get("Content-Length")) {
+		if st.Calls(abi.OnResponseBody) && hasBody(s.Req.Method, status, h.Get("Content-Length")) {
 			// The body callbacks may change the body's length: send it chunked.
 			h.Del("Content-Length")
 		}
 	})
 	return nil
+}
+
+// responseHeaders runs the guest's response-headers callback and writes its
+// changes back into h.
+func (f *Filter) responseHeaders(st *host.HTTPStream, status int, h http.Header) {
+	rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
+	sent := slices.Clone(rh)
+	res := st.OnResponseHeaders(&rh, false)
+	if res.Local != nil {
+		return // headers are already committed upstream; Envoy would reset, we keep the response
+	}
+	if !slices.Equal(sent, rh) {
+		for k := range h {
+			delete(h, k)
+		}
+		for _, p := range rh {
+			if !strings.HasPrefix(p.Key, ":") {
+				h.Add(p.Key, p.Value)
+			}
+		}
+	}
 }
 
 // wait turns a callback result into a local reply or waits out a pause.

@@ -50,6 +50,10 @@ const (
 	// the context go, proxy_on_log and proxy_on_delete, and answers
 	// whether it did; one call into the guest instead of three.
 	cbStreamEnd
+	// cbHTTPContextCreate is wasmesh's optional proxy_on_context_create
+	// for HTTP streams, which answers the callbacks the context acts on
+	// (abi.HTTPCallbacks); the others are not called.
+	cbHTTPContextCreate
 	numCallbacks
 )
 
@@ -69,7 +73,7 @@ var callbackNames = [numCallbacks]string{
 	cbRequestBody: "proxy_on_request_body", cbRequestTrailers: "proxy_on_request_trailers",
 	cbResponseHeaders: "proxy_on_response_headers", cbResponseBody: "proxy_on_response_body",
 	cbResponseTrailers: "proxy_on_response_trailers", cbChunk: "wasmesh_alloc_chunk",
-	cbStreamEnd: "wasmesh_on_stream_end",
+	cbStreamEnd: "wasmesh_on_stream_end", cbHTTPContextCreate: abi.ExportHTTPContextCreate,
 }
 
 var callbackSigs = [numCallbacks]signature{
@@ -80,7 +84,7 @@ var callbackSigs = [numCallbacks]signature{
 	cbUpstreamData: {3, 1}, cbUpstreamClose: {2, 0}, cbRequestHeaders: {3, 1},
 	cbRequestBody: {3, 1}, cbRequestTrailers: {2, 1}, cbResponseHeaders: {3, 1},
 	cbResponseBody: {3, 1}, cbResponseTrailers: {2, 1}, cbChunk: {1, 1},
-	cbStreamEnd: {1, 1},
+	cbStreamEnd: {1, 1}, cbHTTPContextCreate: {2, 1},
 }
 
 // guestABI is what a module exports, checked once per load.

@@ -22,6 +22,9 @@ type streamState struct {
 	// the guest has not resumed it yet.
 	paused    bool
 	pausedDir abi.StreamType
+	// calls are the HTTP callbacks the guest context acts on; the host
+	// skips the others (see abi.HTTPCallbacks).
+	calls abi.HTTPCallbacks
 }
 
 // stream is the common part of HTTP and TCP streams: one context on one
@@ -34,8 +37,8 @@ type stream struct {
 	released bool
 }
 
-func (p *Plugin) newStream(props Properties, cb StreamCallbacks) stream {
-	s := stream{p: p, st: &streamState{props: props, cb: cb}}
+func (p *Plugin) newStream(props Properties, cb StreamCallbacks, http bool) stream {
+	s := stream{p: p, st: &streamState{props: props, cb: cb, calls: abi.AllHTTPCallbacks}}
 	in := p.pool.acquire()
 	if in == nil {
 		s.err = ErrNoInstance
@@ -50,8 +53,15 @@ func (p *Plugin) newStream(props Properties, cb StreamCallbacks) stream {
 		in.nextID++
 		in.contexts[s.st.id] = s.st
 		in.effective, in.active = s.st.id, s.st
-		if _, err := in.call(cbContextCreate, uint64(s.st.id), rootContextID); err != nil {
+		create := cbContextCreate
+		if http && in.fns[cbHTTPContextCreate] != nil {
+			create = cbHTTPContextCreate
+		}
+		r, err := in.call(create, uint64(s.st.id), rootContextID)
+		if err != nil {
 			s.err = err
+		} else if create == cbHTTPContextCreate {
+			s.st.calls = abi.HTTPCallbacks(r) & abi.AllHTTPCallbacks
 		}
 	}
 	pending := in.takePending()
@@ -75,6 +85,10 @@ func (s *stream) run(cb int, setup func(*streamState), args ...uint64) Result {
 	}
 	setup(s.st)
 	s.st.paused = false
+	if bit := httpCallbackBit(cb); bit != 0 && s.st.calls&bit == 0 {
+		in.mu.Unlock() // the guest's default would only continue
+		return Result{Action: abi.ActionContinue}
+	}
 	args[0] = uint64(s.st.id)
 	in.effective, in.active = s.st.id, s.st
 	r, err := in.call(cb, args...)
@@ -105,6 +119,25 @@ func (s *stream) run(cb int, setup func(*streamState), args ...uint64) Result {
 		return s.failResult()
 	}
 	return res
+}
+
+// httpCallbackBit is cb's bit in abi.HTTPCallbacks, 0 for other callbacks.
+func httpCallbackBit(cb int) abi.HTTPCallbacks {
+	switch cb {
+	case cbRequestHeaders:
+		return abi.OnRequestHeaders
+	case cbRequestBody:
+		return abi.OnRequestBody
+	case cbRequestTrailers:
+		return abi.OnRequestTrailers
+	case cbResponseHeaders:
+		return abi.OnResponseHeaders
+	case cbResponseBody:
+		return abi.OnResponseBody
+	case cbResponseTrailers:
+		return abi.OnResponseTrailers
+	}
+	return 0
 }
 
 // failResult is the fail strategy's answer for a stream whose guest failed.

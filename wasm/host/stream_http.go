@@ -1,5 +1,7 @@
 package host
 
+import "github.com/wasmesh/wasmesh/wasm/abi"
+
 // HTTPStream is one HTTP request/response through a plugin. Its methods are
 // called by one goroutine at a time, in stream order.
 type HTTPStream struct{ s stream }
@@ -8,7 +10,7 @@ type HTTPStream struct{ s stream }
 // no instance is available the stream's callbacks return the fail-strategy
 // result.
 func (p *Plugin) NewHTTPStream(props Properties, cb StreamCallbacks) *HTTPStream {
-	return &HTTPStream{s: p.newStream(props, cb)}
+	return &HTTPStream{s: p.newStream(props, cb, true)}
 }
 
 func b2u(b bool) uint64 {
@@ -52,6 +54,11 @@ func (s *HTTPStream) OnResponseTrailers(t *Headers) Result {
 // Done runs proxy_on_done, proxy_on_log and proxy_on_delete and releases the
 // instance. Further calls return the fail-strategy result.
 func (s *HTTPStream) Done() { s.s.done() }
+
+// Calls reports whether the guest acts on any of the callbacks c. The host
+// does not call the others: a filter need not prepare their input (e.g.
+// buffer a body for a guest that does not read it).
+func (s *HTTPStream) Calls(c abi.HTTPCallbacks) bool { return s.s.st.calls&c != 0 }
 
 // Err is why the stream's guest failed, or nil.
 func (s *HTTPStream) Err() error { return s.s.err }

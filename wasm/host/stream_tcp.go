@@ -8,7 +8,7 @@ type TCPStream struct{ s stream }
 
 // NewTCPStream opens a stream context for a connection.
 func (p *Plugin) NewTCPStream(props Properties, cb StreamCallbacks) *TCPStream {
-	return &TCPStream{s: p.newStream(props, cb)}
+	return &TCPStream{s: p.newStream(props, cb, false)}
 }
 
 // OnNewConnection runs proxy_on_new_connection.

@@ -3,6 +3,7 @@ package guest
 import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/wasmesh/wasmesh/sdk/internal/hostcall"
+	"github.com/wasmesh/wasmesh/wasm/abi"
 )
 
 func boolU32(b bool) uint32 {
@@ -52,6 +53,17 @@ func ProxyOnContextCreate(id, parent uint32) {
 		return
 	}
 	logf("guest: plugin context %d made neither an HTTP nor a TCP context for %d", parent, id)
+}
+
+// WasmeshOnHTTPContextCreate is wasmesh_on_http_context_create, the wasmesh
+// host's proxy_on_context_create for HTTP streams: it creates the context
+// and answers which HTTP callbacks the context acts on.
+func WasmeshOnHTTPContextCreate(id, parent uint32) uint32 {
+	ProxyOnContextCreate(id, parent)
+	if c, _ := st.stream(id); c.http != nil {
+		return uint32(httpCallbacks(c.http))
+	}
+	return uint32(abi.AllHTTPCallbacks)
 }
 
 // ProxyOnConfigure is proxy_on_configure.

@@ -45,6 +45,16 @@ func proxyOnVMStart(id, size uint32) uint32 { start(); return ProxyOnVMStart(id,
 //go:wasmexport proxy_on_context_create
 func proxyOnContextCreate(id, parent uint32) { start(); ProxyOnContextCreate(id, parent) }
 
+// wasmesh_on_http_context_create tells the wasmesh host, as it creates an
+// HTTP stream's context, which callbacks the context acts on; other hosts
+// ignore it and call proxy_on_context_create.
+//
+//go:wasmexport wasmesh_on_http_context_create
+func wasmeshOnHTTPContextCreate(id, parent uint32) uint32 {
+	start()
+	return WasmeshOnHTTPContextCreate(id, parent)
+}
+
 //go:wasmexport proxy_on_configure
 func proxyOnConfigure(id, size uint32) uint32 { start(); return ProxyOnConfigure(id, size) }
 

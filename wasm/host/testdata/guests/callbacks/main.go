@@ -1,0 +1,45 @@
+//go:build wasip1
+
+// Command callbacks is an SDK filter that acts on two HTTP callbacks and
+// leaves the others to the SDK's defaults: the host learns which, and calls
+// only those. Each callback it acts on bumps the counter "callbacks".
+package main
+
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/wasmesh/wasmesh/sdk/proxywasm"
+)
+
+func main() { proxywasm.SetVMContext(&vm{}) }
+
+type vm struct{ types.DefaultVMContext }
+
+func (*vm) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
+
+type plugin struct {
+	types.DefaultPluginContext
+	calls proxywasm.MetricCounter
+}
+
+func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
+	p.calls = proxywasm.DefineCounterMetric("callbacks")
+	return types.OnPluginStartStatusOK
+}
+
+func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{p: p} }
+
+type stream struct {
+	types.DefaultHttpContext
+	p *plugin
+}
+
+func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
+	s.p.calls.Increment(1)
+	_ = proxywasm.AddHttpRequestHeader("x-seen", "1")
+	return types.ActionContinue
+}
+
+func (s *stream) OnHttpResponseTrailers(int) types.Action {
+	s.p.calls.Increment(1)
+	return types.ActionContinue
+}
