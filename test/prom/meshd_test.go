@@ -1,11 +1,11 @@
 package prom
 
 import (
-	"context"
 	"log/slog"
 	"testing"
 
 	"github.com/wasmesh/wasmesh/control/server"
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // startMeshd runs meshd with an empty config directory on loopback and
@@ -18,14 +18,6 @@ func startMeshd(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("meshd: %v", err)
-		}
-	})
+	fixture.Go(t, "meshd", s.Run)
 	return s.MonitorAddr()
 }

@@ -2,7 +2,6 @@ package prom
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // histogramBuckets are the proxy host's bounds (Envoy's defaults).
@@ -68,21 +69,9 @@ func startSidecar(t *testing.T, app, version, namespace string) *sidecar {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		s.writePrometheus(w)
 	})
-	s.appURL = "http://" + serve(t, appMux)
-	s.metricsURL = serve(t, metricsMux)
+	s.appURL = "http://" + fixture.Serve(t, appMux)
+	s.metricsURL = fixture.Serve(t, metricsMux)
 	return s
-}
-
-func serve(t *testing.T, h http.Handler) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
 }
 
 func (s *sidecar) service() string { return s.app + "." + s.namespace + ".svc.cluster.local" }
