@@ -9,13 +9,25 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+
 	"github.com/wasmesh/wasmesh/control/report"
 	"github.com/wasmesh/wasmesh/internal/syncbuf"
+	"github.com/wasmesh/wasmesh/proxy"
+	proxyconfig "github.com/wasmesh/wasmesh/proxy/config"
+	"github.com/wasmesh/wasmesh/proxy/wasmfilter"
 	"github.com/wasmesh/wasmesh/test/conformance/dual"
 	"github.com/wasmesh/wasmesh/wasm/abi"
 	"github.com/wasmesh/wasmesh/wasm/host"
@@ -169,4 +181,116 @@ func TestRecordsSurviveReload(t *testing.T) {
 	if st := sink.Stats(); st.Rejected != 0 {
 		t.Errorf("sink rejected %d batches", st.Rejected)
 	}
+}
+
+// TestRecordsSurviveProxyShutdown: the filter in meshproxy's data plane
+// (listener, Wasm HTTP filter, router, a cluster for meshd's report sink),
+// shut down as meshproxy shuts down (Proxy.Run returns, then the Wasm
+// factory closes): the requests batched in the filter reach the sink.
+func TestRecordsSurviveProxyShutdown(t *testing.T) {
+	sink := report.New(report.DefaultCapacity)
+	sinkSrv := httptest.NewServer(sink)
+	defer sinkSrv.Close()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer backend.Close()
+	module := filepath.Join(t.TempDir(), "telemetry.wasm")
+	if err := os.WriteFile(module, dual.Build(t, "."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cluster := func(name, url string) *clusterv3.Cluster {
+		h, p, _ := strings.Cut(strings.TrimPrefix(url, "http://"), ":")
+		return anyRes(t, fmt.Sprintf(`{"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster", "name": %q, "type": "STATIC",
+			"load_assignment": {"cluster_name": %[1]q, "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"address": %q, "port_value": %s}}}}]}]}}`,
+			name, h, p)).(*clusterv3.Cluster)
+	}
+	cfg := `{\"reporter\":\"destination\",\"reportCluster\":\"sink\",\"batchMaxTime\":\"1h\"}`
+	lst := anyRes(t, fmt.Sprintf(`{"@type": "type.googleapis.com/envoy.config.listener.v3.Listener", "name": "l",
+		"address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}},
+		"filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": {
+			"@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+			"stat_prefix": "l",
+			"route_config": {"name": "r", "virtual_hosts": [{"name": "v", "domains": ["*"], "routes": [{"match": {"prefix": "/"}, "route": {"cluster": "be"}}]}]},
+			"http_filters": [
+				{"name": "envoy.filters.http.wasm", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+					"config": {"name": "stats-inbound", "root_id": "stats-inbound",
+						"configuration": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "%s"},
+						"vm_config": {"vm_id": "stats-inbound", "runtime": "envoy.wasm.runtime.v8", "code": {"local": {"filename": %q}}}}}},
+				{"name": "envoy.filters.http.router", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}}]}]}`,
+		cfg, module)).(*listenerv3.Listener)
+	logs := &syncbuf.Buffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	defer func() {
+		if t.Failed() {
+			t.Logf("proxy log:\n%s", logs.String())
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wf, err := wasmfilter.New(ctx, wasmfilter.Config{Logger: log, CacheDir: t.TempDir(), NodeID: "sidecar~127.0.0.1~reviews-v1.bookinfo~bookinfo.svc.cluster.local",
+		NodeMetadata: map[string]string{"WORKLOAD_NAME": "reviews-v1", "NAMESPACE": "bookinfo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	px, err := proxy.New(proxy.Config{Logger: log, Wasm: wf, Bootstrap: &proxyconfig.Bootstrap{Listeners: []*listenerv3.Listener{lst},
+		Clusters: []*clusterv3.Cluster{cluster("be", backend.URL), cluster("sink", sinkSrv.URL)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- px.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for px.ListenerAddr("l") == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("listener never came up")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	url := "http://" + px.ListenerAddr("l").String()
+	want := map[string]int{}
+	for i := range 3 {
+		path := fmt.Sprintf("/shutdown-%d", i)
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", path, resp.StatusCode)
+		}
+		want[path] = 1
+	}
+	http.DefaultClient.CloseIdleConnections()
+	time.Sleep(100 * time.Millisecond) // the streams' ends run after the responses
+	if n := sink.Stats().Stored; n != 0 {
+		t.Fatalf("%d records reached the sink before shutdown; the test needs them batched", n)
+	}
+	cancel()
+	if err := <-ran; err != nil {
+		t.Fatalf("proxy run: %v", err)
+	}
+	if err := wf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range sink.Records(report.Query{Limit: report.DefaultCapacity}) {
+		got[r.Path]++
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("sink holds %v after shutdown, want %v", got, want)
+	}
+}
+
+// anyRes decodes an xDS resource from its JSON form with @type.
+func anyRes(t *testing.T, js string) proto.Message {
+	t.Helper()
+	var a anypb.Any
+	if err := protojson.Unmarshal([]byte(js), &a); err != nil {
+		t.Fatal(err)
+	}
+	m, err := a.UnmarshalNew()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
