@@ -39,8 +39,9 @@ func TestGRPCThroughBodyFilter(t *testing.T) {
 	}))
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Stop()
-	u := startFilterAt(t, buildFilter(t, "jsonvalidate"), "jsonvalidate", `["name"]`, ln.Addr().String(),
-		"typed_extension_protocol_options: {envoy.extensions.upstreams.http.v3.HttpProtocolOptions: {\"@type\": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions, explicit_http_config: {http2_protocol_options: {}}}}")
+	u := startProxy(t, filterSetup{name: "jsonvalidate", configuration: `["name"]`, code: localCode(buildWasm(t, "examples/filters/jsonvalidate")),
+		backend:      ln.Addr().String(),
+		clusterExtra: "typed_extension_protocol_options: {envoy.extensions.upstreams.http.v3.HttpProtocolOptions: {\"@type\": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions, explicit_http_config: {http2_protocol_options: {}}}}"})
 	conn, err := grpc.NewClient(strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/"), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)

@@ -2,25 +2,12 @@ package wasmfilter_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
-	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
-
-	"github.com/wasmesh/wasmesh/proxy"
-	"github.com/wasmesh/wasmesh/proxy/config"
-	"github.com/wasmesh/wasmesh/proxy/wasmfilter"
 )
 
 // echoBackend answers with what it received: the body, its length and the
@@ -38,74 +25,7 @@ func echoBackend(t *testing.T) *httptest.Server {
 // configuration JSON) in front of be and returns the listener URL.
 func startFilter(t *testing.T, module, name, configuration string, be *httptest.Server) string {
 	t.Helper()
-	return startFilterAt(t, module, name, configuration, strings.TrimPrefix(be.URL, "http://"), "")
-}
-
-// startFilterAt is startFilter for a backend address, with extra cluster YAML.
-func startFilterAt(t *testing.T, module, name, configuration, backend, clusterExtra string) string {
-	t.Helper()
-	lst := res(t, fmt.Sprintf(`
-"@type": type.googleapis.com/envoy.config.listener.v3.Listener
-name: l
-address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-filter_chains:
-- filters:
-  - name: envoy.filters.network.http_connection_manager
-    typed_config:
-      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-      stat_prefix: l
-      route_config: {name: r, virtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: be}}]}]}
-      http_filters:
-      - name: envoy.filters.http.wasm
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-          config:
-            name: %s
-            root_id: %s
-            configuration: {"@type": type.googleapis.com/google.protobuf.StringValue, value: %q}
-            vm_config: {vm_id: %s, runtime: envoy.wasm.runtime.v8, code: {local: {filename: %q}}}
-      - name: envoy.filters.http.router
-        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-`, name, name, configuration, name, module))
-	h, p, _ := strings.Cut(backend, ":")
-	cl := res(t, fmt.Sprintf(`
-"@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
-name: be
-type: STATIC
-load_assignment: {cluster_name: be, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %s, port_value: %s}}}}]}]}
-%s
-`, h, p, clusterExtra))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	wf, err := wasmfilter.New(ctx, wasmfilter.Config{Logger: log, CacheDir: t.TempDir(), NodeID: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	px, err := proxy.New(proxy.Config{Logger: log, Wasm: wf, Bootstrap: &config.Bootstrap{
-		Listeners: []*listenerv3.Listener{lst.(*listenerv3.Listener)}, Clusters: []*clusterv3.Cluster{cl.(*clusterv3.Cluster)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- px.Run(ctx) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for px.ListenerAddr("l") == nil {
-		select {
-		case err := <-done:
-			t.Fatalf("proxy stopped: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("listener never came up")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		_ = wf.Close(context.Background())
-	})
-	return "http://" + px.ListenerAddr("l").String() + "/"
+	return startProxy(t, filterSetup{name: name, configuration: configuration, code: localCode(module), backend: strings.TrimPrefix(be.URL, "http://")})
 }
 
 // post sends body (chunked when chunked is set) and returns status and reply.
@@ -129,7 +49,7 @@ func post(t *testing.T, u, contentType string, body []byte, chunked bool) (int, 
 // TestJSONValidateInProxy runs examples/filters/jsonvalidate, which pauses
 // the request body until its end and then answers 400 for bad JSON.
 func TestJSONValidateInProxy(t *testing.T) {
-	u := startFilter(t, buildFilter(t, "jsonvalidate"), "jsonvalidate", `["name"]`, echoBackend(t))
+	u := startFilter(t, buildWasm(t, "examples/filters/jsonvalidate"), "jsonvalidate", `["name"]`, echoBackend(t))
 	big := []byte(`{"name": "` + strings.Repeat("x", 300<<10) + `"}`)
 	for _, c := range []struct {
 		name, ct, body string
@@ -158,7 +78,7 @@ func TestJSONValidateInProxy(t *testing.T) {
 // TestBodyRewrite checks that body mutations reach both sides: the backend
 // sees the upper-cased request body and the client the bracketed response.
 func TestBodyRewrite(t *testing.T) {
-	u := startFilter(t, buildTestFilter(t, "bodyrewrite"), "bodyrewrite", `{}`, echoBackend(t))
+	u := startFilter(t, buildWasm(t, "proxy/wasmfilter/testdata/bodyrewrite"), "bodyrewrite", `{}`, echoBackend(t))
 	for _, chunked := range []bool{false, true} {
 		in := "hello " + strings.Repeat("body ", 20000) // > one 32 KiB chunk
 		status, body := post(t, u, "text/plain", []byte(in), chunked)
@@ -176,7 +96,7 @@ func TestResponseOverBufferLimit(t *testing.T) {
 		_, _ = w.Write(bytes.Repeat([]byte("x"), 2<<20))
 	}))
 	t.Cleanup(be.Close)
-	u := startFilter(t, buildTestFilter(t, "bodyrewrite"), "bodyrewrite", `{}`, be)
+	u := startFilter(t, buildWasm(t, "proxy/wasmfilter/testdata/bodyrewrite"), "bodyrewrite", `{}`, be)
 	resp, err := http.Get(u)
 	if err != nil {
 		return // reset before the (buffered) headers left the proxy
@@ -186,16 +106,4 @@ func TestResponseOverBufferLimit(t *testing.T) {
 	if err == nil {
 		t.Fatalf("response over the buffer limit arrived whole: %d %d bytes", resp.StatusCode, n)
 	}
-}
-
-// buildTestFilter compiles a filter under testdata to Wasm.
-func buildTestFilter(t *testing.T, name string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), name+".wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./testdata/"+name)
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building %s for wasip1 (needs the Go toolchain): %v\n%s", name, err, b)
-	}
-	return out
 }
