@@ -50,6 +50,7 @@ func Build(ix *Index, n Node) *IR {
 	}
 	b.applyTracing()
 	b.applyAccessLog()
+	b.applyNetworkWasm()
 	b.pruneFilters()
 	sort.Slice(b.ir.Clusters, func(i, j int) bool { return b.ir.Clusters[i].Name < b.ir.Clusters[j].Name })
 	sort.Slice(b.ir.Routes, func(i, j int) bool { return b.ir.Routes[i].Name < b.ir.Routes[j].Name })

@@ -37,10 +37,6 @@ func phaseRank(p api.PluginPhase) int {
 func (b *builder) filters() {
 	for _, c := range b.ix.configs(api.KindWasmPlugin) {
 		wp := c.Spec.(*api.WasmPlugin)
-		if wp.Type == "NETWORK" {
-			b.warn("WasmPlugin %s/%s: NETWORK plugins are not supported", c.Metadata.Namespace, c.Metadata.Name)
-			continue
-		}
 		root := c.Metadata.Namespace == b.ix.mesh.RootNamespace
 		if c.Metadata.Namespace != b.node.Namespace && !root {
 			continue
@@ -72,7 +68,9 @@ func (b *builder) filters() {
 		default:
 			// As Istio does for a fail-closed plugin it cannot fetch: the
 			// filter's place refuses every request until the module is there.
-			b.warn("WasmPlugin %s: module unavailable; FAIL_CLOSE, so its proxies deny every request until it is", f.Name)
+			if wp.Type != "NETWORK" { // applyNetworkWasm says what it does for those
+				b.warn("WasmPlugin %s: module unavailable; FAIL_CLOSE, so its proxies deny every request until it is", f.Name)
+			}
 			f.Unavailable = true
 		}
 		if wp.VMConfig != nil {
@@ -94,6 +92,10 @@ func (b *builder) filters() {
 			for _, p := range m.Ports {
 				f.Ports = append(f.Ports, p.Number)
 			}
+		}
+		if wp.Type == "NETWORK" {
+			b.ir.NetworkFilters = append(b.ir.NetworkFilters, f) // see applyNetworkWasm
+			continue
 		}
 		b.ir.Filters = append(b.ir.Filters, f)
 	}

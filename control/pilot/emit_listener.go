@@ -79,7 +79,7 @@ func emitChain(c *ChainIR) *listenerv3.FilterChain {
 			tp.ClusterSpecifier = &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}
 		}
 		tp.AccessLog = emitAccessLog(c.AccessLog)
-		out.Filters = []*listenerv3.Filter{{Name: NetworkTCPProxy, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(tp)}}}
+		out.Filters = append(emitNetworkWasm(c.NetworkWasm), &listenerv3.Filter{Name: NetworkTCPProxy, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(tp)}})
 	}
 	return out
 }

@@ -13,7 +13,10 @@ type IR struct {
 	Routes    []RouteTableIR `json:"routes,omitempty"`
 	Clusters  []ClusterIR    `json:"clusters,omitempty"`
 	Filters   []WasmFilterIR `json:"filters,omitempty"`
-	Secrets   []SecretIR     `json:"secrets,omitempty"`
+	// NetworkFilters are the NETWORK WasmPlugins selecting the proxy;
+	// applyNetworkWasm puts them on the TCP chains they match.
+	NetworkFilters []WasmFilterIR `json:"networkFilters,omitempty"`
+	Secrets        []SecretIR     `json:"secrets,omitempty"`
 	// Warnings are references that do not resolve (yet).
 	Warnings []string `json:"warnings,omitempty"`
 	// DependsOnIP is set when the output uses the node's address, so that
@@ -58,6 +61,9 @@ type ChainIR struct {
 	// (VirtualService tcp routes) instead.
 	TCPCluster  string            `json:"tcpCluster,omitempty"`
 	TCPWeighted []WeightedCluster `json:"tcpWeighted,omitempty"`
+	// NetworkWasm are envoy.filters.network.wasm filters ahead of
+	// tcp_proxy, in order.
+	NetworkWasm []WasmFilterIR `json:"networkWasm,omitempty"`
 	// AccessLog writes Envoy's default access log format to stdout
 	// (Telemetry accessLogging).
 	AccessLog bool `json:"accessLog,omitempty"`
