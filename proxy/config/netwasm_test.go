@@ -5,7 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	netwasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/wasm/v3"
+	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // netWasmListener is a listener whose one chain has the given network
@@ -97,4 +102,25 @@ func TestNetworkWasmNACKs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzNetworkWasmFilter feeds arbitrary bytes as a network Wasm filter's
+// typed_config, as a control plane could send them: errors, never panics.
+func FuzzNetworkWasmFilter(f *testing.F) {
+	seed, err := proto.Marshal(&netwasmv3.Wasm{Config: &wasmv3.PluginConfig{Name: "seed", Vm: &wasmv3.PluginConfig_VmConfig{
+		VmConfig: &wasmv3.VmConfig{Code: &corev3.AsyncDataSource{Specifier: &corev3.AsyncDataSource_Local{
+			Local: &corev3.DataSource{Specifier: &corev3.DataSource_Filename{Filename: "/m.wasm"}}}}}}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		nf := &listenerv3.Filter{Name: "fuzz", ConfigType: &listenerv3.Filter_TypedConfig{
+			TypedConfig: &anypb.Any{TypeUrl: netWasmTypeURL, Value: b}}}
+		w, err := leadingNetworkFilter(nf)
+		if err == nil && w == nil {
+			t.Fatal("no filter and no error")
+		}
+	})
 }
