@@ -13,25 +13,10 @@ import (
 	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
+// binDir holds meshd and meshproxy, built once.
 var binDir string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "wasmesh-e2e-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := func() int {
-		defer os.RemoveAll(dir)
-		if err := fixture.BuildCommands(dir, "meshd", "meshproxy"); err != nil {
-			fmt.Fprintln(os.Stderr, "e2e:", err)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(fixture.RunWithCommands(m, &binDir, "meshd", "meshproxy")) }
 
 // start runs a binary of binDir, the first word of name, until the test
 // ends (see fixture.Start).

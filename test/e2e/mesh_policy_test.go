@@ -30,25 +30,6 @@ var sidecarMeshConfig = fixture.Docs(fixture.PeerAuthentication("wasmesh-system"
 // the snapshot's resources of that type (see the report to the lead).
 var telemetryPlugins = fixture.TelemetryPlugins("file://TELEMETRY")
 
-// apiPolicy lets only the given service account GET /api/*.
-func apiPolicy(sa string) string {
-	return `apiVersion: policy.wasmesh.io/v1alpha1
-kind: Policy
-metadata: {name: api-guard, namespace: default}
-spec:
-  selector:
-    matchLabels: {app: web}
-  rego: |
-    package wasmesh.authz
-    default allow := {"allow": false, "status": 403, "reason": "only ` + sa + ` may GET /api/*"}
-    allow := {"allow": true} if {
-      input.source.principal == "spiffe://cluster.local/ns/default/sa/` + sa + `"
-      input.request.method == "GET"
-      startswith(input.request.path, "/api/")
-    }
-`
-}
-
 type sidecarMesh struct {
 	t        *testing.T
 	cfgDir   string
@@ -113,7 +94,7 @@ func startSidecarMesh(t *testing.T) *sidecarMesh {
 	// and the telemetry modules compile in each proxy.
 	m.waitFor("other", 200, 20*time.Second)
 	m.write("telemetry.yaml", strings.ReplaceAll(telemetryPlugins, "TELEMETRY", telemetry))
-	m.write("policy.yaml", apiPolicy("frontend"))
+	m.write("policy.yaml", fixture.APIPolicy("frontend"))
 	m.waitFor("other", 403, 60*time.Second)
 	m.waitFor("frontend", 200, 10*time.Second)
 	return m
@@ -246,7 +227,7 @@ func TestSidecarPolicyMTLSTelemetry(t *testing.T) {
 			}()
 		}
 		time.Sleep(time.Second)
-		m.write("policy.yaml", apiPolicy("other"))
+		m.write("policy.yaml", fixture.APIPolicy("other"))
 		flipped := func() bool {
 			mu.Lock()
 			defer mu.Unlock()

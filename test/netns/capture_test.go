@@ -36,21 +36,7 @@ const (
 // Rego policy on web's sidecar that lets only the client's identity GET
 // /api/*.
 var meshConfig = fixture.Docs(fixture.PeerAuthentication("wasmesh-system", "STRICT"), fixture.ServiceEntry("default", "web", "web.mesh", "APP_PORT", "web", "SERVICE_IP"),
-	fixture.TelemetryPlugins("file://TELEMETRY")) + "---\n" + `apiVersion: policy.wasmesh.io/v1alpha1
-kind: Policy
-metadata: {name: api-guard, namespace: default}
-spec:
-  selector:
-    matchLabels: {app: web}
-  rego: |
-    package wasmesh.authz
-    default allow := {"allow": false, "status": 403, "reason": "only client may GET /api/*"}
-    allow := {"allow": true} if {
-      input.source.principal == "spiffe://cluster.local/ns/default/sa/client"
-      input.request.method == "GET"
-      startswith(input.request.path, "/api/")
-    }
-`
+	fixture.TelemetryPlugins("file://TELEMETRY"), fixture.APIPolicy("client"))
 
 // mesh is the running test mesh.
 type mesh struct {

@@ -3,7 +3,6 @@
 package netns
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -18,25 +17,8 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(appRoleEnv); role != "" {
 		os.Exit(runApp(role))
 	}
-	dir, err := os.MkdirTemp("", "wasmesh-netns-bin")
-	if err == nil {
-		err = os.Chmod(dir, 0o755)
+	if os.Geteuid() != 0 {
+		os.Exit(m.Run()) // the test fails with what it needs; nothing to build
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := func() int {
-		defer os.RemoveAll(dir)
-		if os.Geteuid() != 0 {
-			return m.Run() // the test fails with what it needs; nothing to build
-		}
-		if err := fixture.BuildCommands(dir, "meshd", "meshproxy"); err != nil {
-			fmt.Fprintln(os.Stderr, "netns:", err)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+	os.Exit(fixture.RunWithCommands(m, &binDir, "meshd", "meshproxy"))
 }
