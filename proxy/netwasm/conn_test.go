@@ -211,3 +211,21 @@ func TestFailStrategyOnCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestPauseUpstreamThenContinue: upstream bytes a filter holds reach the
+// client once it calls proxy_continue_stream(UPSTREAM) from its tick.
+func TestPauseUpstreamThenContinue(t *testing.T) {
+	h, lb := newHost(t)
+	ch := NewChain(nil, []Filter{{Name: "slow", Plugin: load(t, h, "slow", "log,holdup", host.FailClose)}})
+	up := newEcho(t)
+	c := dial(t, relay(t, ch, up.ln.Addr().String()))
+	_, _ = c.Write([]byte("late"))
+	if got := readN(t, c, 4); got != "late" {
+		t.Fatalf("client got %q", got)
+	}
+	log := lb.String()
+	held, cont := strings.Index(log, `tcpguest up \"late\"`), strings.Index(log, "tcpguest continue-up")
+	if held < 0 || cont < held {
+		t.Fatalf("want the bytes held, then continued by the tick (held at %d, continue at %d)", held, cont)
+	}
+}

@@ -3,6 +3,7 @@ package netwasm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/wasmesh/wasmesh/internal/syncbuf"
 	"github.com/wasmesh/wasmesh/proxy/httpx"
@@ -34,6 +37,13 @@ func TestMain(m *testing.M) {
 	}
 	cacheDir = dir
 	code := m.Run()
+	if code == 0 {
+		// every connection's goroutines (reader, held-upstream writers) ended
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
+			code = 1
+		}
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

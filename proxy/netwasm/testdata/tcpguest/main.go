@@ -7,6 +7,8 @@
 //	one       upstream bytes: every 'L' becomes '1'
 //	hold      hold downstream bytes (PAUSE) until they hold a newline
 //	pausenew  pause each new connection; a 20 ms tick continues it
+//	holdup    pause upstream bytes; a 20 ms tick continues them
+//	          (proxy_continue_stream(UPSTREAM), which the SDK does not offer)
 //	quit      downstream bytes containing "quit" close the connection
 //	bye       upstream bytes containing "bye" close the connection
 //	boom      downstream bytes containing "boom" crash the guest
@@ -34,14 +36,22 @@ type pluginContext struct {
 	types.DefaultPluginContext
 	on      map[string]bool
 	waiting []uint32 // connections paused in OnNewConnection
+	upHeld  []uint32 // connections whose upstream bytes are held
 }
+
+// continueStream is the raw host call; the SDK continues only downstream.
+//
+//go:wasmimport env proxy_continue_stream
+func continueStream(streamType uint32) uint32
+
+const streamUpstream = 3
 
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	cfg, _ := proxywasm.GetPluginConfiguration()
 	for _, b := range strings.Split(string(cfg), ",") {
 		p.on[strings.TrimSpace(b)] = true
 	}
-	if p.on["pausenew"] {
+	if p.on["pausenew"] || p.on["holdup"] {
 		_ = proxywasm.SetTickPeriodMilliSeconds(20)
 	}
 	return types.OnPluginStartStatusOK
@@ -56,6 +66,14 @@ func (p *pluginContext) OnTick() {
 		_ = proxywasm.ContinueTcpStream()
 	}
 	p.waiting = p.waiting[:0]
+	for _, id := range p.upHeld {
+		if err := proxywasm.SetEffectiveContext(id); err != nil {
+			continue
+		}
+		p.log("continue-up %d", id)
+		continueStream(streamUpstream)
+	}
+	p.upHeld = p.upHeld[:0]
 }
 
 func (p *pluginContext) NewTcpContext(id uint32) types.TcpContext {
@@ -107,6 +125,10 @@ func (c *tcpContext) OnUpstreamData(size int, eos bool) types.Action {
 	if c.p.on["bye"] && bytes.Contains(b, []byte("bye")) {
 		_ = proxywasm.CloseUpstream()
 		return types.ActionContinue
+	}
+	if c.p.on["holdup"] && !eos {
+		c.p.upHeld = append(c.p.upHeld, c.id)
+		return types.ActionPause
 	}
 	if c.p.on["one"] && len(b) > 0 {
 		_ = proxywasm.ReplaceUpstreamData(bytes.ReplaceAll(b, []byte("L"), []byte("1")))
