@@ -58,6 +58,21 @@ func (r *replica) leads() bool {
 	return json.NewDecoder(resp.Body).Decode(&v) == nil && v.Leader
 }
 
+// waitLeader waits until a or b leads and returns the leader first.
+func waitLeader(t *testing.T, a, b *replica) (leader, other *replica) {
+	t.Helper()
+	fixture.Eventually(t, "a leader", converge, func() bool {
+		switch {
+		case a.leads():
+			leader, other = a, b
+		case b.leads():
+			leader, other = b, a
+		}
+		return leader != nil
+	})
+	return leader, other
+}
+
 // proxies counts the proxies connected to the replica (-1: no answer).
 func (r *replica) proxies() int {
 	resp, err := http.Get("http://" + r.monitor + "/debug/syncz")
@@ -136,16 +151,7 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 		waitProxy(t, p, "the first endpoint", func(p *xdstest.Proxy) bool { return endpointSeq(p, ns) >= 0 })
 	}
 
-	var leader, other *replica
-	fixture.Eventually(t, "a leader", converge, func() bool {
-		switch {
-		case a.leads():
-			leader, other = a, b
-		case b.leads():
-			leader, other = b, a
-		}
-		return leader != nil
-	})
+	leader, other := waitLeader(t, a, b)
 	if other.leads() {
 		t.Fatal("both replicas lead")
 	}

@@ -181,16 +181,7 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 		t.Fatalf("plaintext into web's STRICT inbound answered %d", resp.StatusCode)
 	}
 
-	var leader, other *replica
-	fixture.Eventually(t, "a leader", converge, func() bool {
-		switch {
-		case a.leads():
-			leader, other = a, b
-		case b.leads():
-			leader, other = b, a
-		}
-		return leader != nil
-	})
+	leader, other := waitLeader(t, a, b)
 
 	// Load: a few clients sending requests back to back.
 	var sent, failed atomic.Int64
