@@ -76,15 +76,15 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 	// The headers go to the host even when the guest skips the callback: it
 	// may read them later (Envoy lets response callbacks and the log do so).
 	hdrs := requestPairs(s.Req)
-	called := st.Calls(abi.OnRequestHeaders)
-	var sent []abi.Pair
-	if called {
-		sent = slices.Clone(hdrs)
-	}
+	sent := snapshot(hdrs)
 	if lr := f.wait(s, ss, st.OnRequestHeaders(&hdrs, noBody)); lr != nil {
 		return lr
 	}
-	if called && !slices.Equal(sent, hdrs) {
+	if added, ok := appended(sent, hdrs); ok {
+		for _, p := range added {
+			s.Req.Header.Add(p.Key, p.Value)
+		}
+	} else {
 		applyRequest(s.Req, hdrs)
 	}
 	// The body callbacks run only for a guest that reads bodies: other
@@ -119,12 +119,16 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 // changes back into h.
 func (f *Filter) responseHeaders(st *host.HTTPStream, status int, h http.Header) {
 	rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
-	sent := slices.Clone(rh)
+	sent := snapshot(rh)
 	res := st.OnResponseHeaders(&rh, false)
 	if res.Local != nil {
 		return // headers are already committed upstream; Envoy would reset, we keep the response
 	}
-	if !slices.Equal(sent, rh) {
+	if added, ok := appended(sent, rh); ok {
+		for _, p := range added {
+			h.Add(p.Key, p.Value)
+		}
+	} else {
 		for k := range h {
 			delete(h, k)
 		}
@@ -181,6 +185,27 @@ func requestPairs(r *http.Request) []abi.Pair {
 	out := []abi.Pair{{Key: ":method", Value: r.Method}, {Key: ":path", Value: r.URL.RequestURI()},
 		{Key: ":authority", Value: r.Host}, {Key: ":scheme", Value: scheme}}
 	return append(out, pairs(r.Header)...)
+}
+
+// snapshot is the header list as handed to the guest. The host never
+// writes over a pair it was given (host.Headers: changes copy or append),
+// so the slice itself, capped at its length, is the snapshot.
+func snapshot(h []abi.Pair) []abi.Pair { return h[:len(h):len(h)] }
+
+// appended reports whether the guest only appended regular headers to sent
+// (what adding or replacing a header it lacked does), and which: the
+// common edit, applied without rebuilding the header map.
+func appended(sent, now []abi.Pair) ([]abi.Pair, bool) {
+	if len(now) < len(sent) || !slices.Equal(sent, now[:len(sent)]) {
+		return nil, false
+	}
+	added := now[len(sent):]
+	for _, p := range added {
+		if strings.HasPrefix(p.Key, ":") {
+			return nil, false
+		}
+	}
+	return added, true
 }
 
 // applyRequest writes the guest's view of the headers back into the request.

@@ -9,6 +9,9 @@ import (
 
 // Headers is a header or trailer map as the proxy holds it. The stream keeps
 // the pointer it was given; the guest's mutations are visible after each call.
+// They never write over a pair the slice already holds: a replacement or
+// removal makes a new slice and an addition appends, so the slice the proxy
+// passed, capped at its length, stays what it sent.
 type Headers = []abi.Pair
 
 // Result is what a stream callback decided.
