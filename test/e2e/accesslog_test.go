@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // TestAccessLogFromTelemetry: proxies fed by meshd log nothing until a
@@ -69,18 +71,13 @@ spec:
 // waitConfigDump polls a proxy's /config_dump until ok accepts it (10 s).
 func waitConfigDump(t *testing.T, admin string, ok func(string) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if resp, err := http.Get(admin + "/config_dump"); err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if ok(string(b)) {
-				return
-			}
+	fixture.Eventually(t, admin+"/config_dump in the expected state", 10*time.Second, func() bool {
+		resp, err := http.Get(admin + "/config_dump")
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s/config_dump: not in the expected state after 10 s", admin)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return ok(string(b))
+	})
 }

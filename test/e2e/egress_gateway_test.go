@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -84,20 +85,13 @@ spec:
 		resp.Body.Close()
 		return resp.StatusCode, string(b), nil
 	}
-	var last string
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	fixture.Retry(t, "api.external through the egress gateway", 15*time.Second, func() error {
 		code, body, err := call("api.external")
-		if err == nil && code == http.StatusOK && body == "external via=egress-gateway" {
-			break
+		if err == nil && (code != http.StatusOK || body != "external via=egress-gateway") {
+			err = fmt.Errorf("%d %q", code, body)
 		}
-		last = itoa(code) + " " + body
-		if err != nil {
-			last = err.Error()
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("api.external not reached through the egress gateway after 15s: %s", last)
-		}
-	}
+		return err
+	})
 	if code, body, err := call("not-registered.example"); err != nil || code != http.StatusBadGateway {
 		t.Errorf("unregistered host: %d %q %v, want 502 (REGISTRY_ONLY)", code, body, err)
 	}

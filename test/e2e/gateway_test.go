@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -67,17 +68,12 @@ spec:
 		n, _ := resp.Body.Read(b)
 		return resp.StatusCode, string(b[:n])
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if code, body := get("shop.example.com", "/"); code == http.StatusOK && body == "v2" {
-			break
+	fixture.Retry(t, "the gateway to route shop.example.com", 10*time.Second, func() error {
+		if code, body := get("shop.example.com", "/"); code != http.StatusOK || body != "v2" {
+			return fmt.Errorf("%d %q", code, body)
 		}
-		if time.Now().After(deadline) {
-			code, body := get("shop.example.com", "/")
-			t.Fatalf("gateway never routed shop.example.com: %d %q", code, body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 	for range 20 {
 		if code, body := get("shop.example.com", "/old/page"); code != http.StatusOK || body != "v1" {
 			t.Fatalf("/old/page: %d %q, want v1", code, body)

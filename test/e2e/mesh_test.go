@@ -135,18 +135,10 @@ func startMesh(t *testing.T, meshdArgs ...string) *mesh {
 	for _, a := range m.admin {
 		fixture.WaitHTTP(t, nil, a+"/ready", 10*time.Second)
 	}
-	// traffic flows end to end
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := m.get(m.egress + "/"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			_, err := m.get(m.egress + "/")
-			t.Fatalf("no traffic through the mesh after 10s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	fixture.Retry(t, "traffic through the mesh", 10*time.Second, func() error {
+		_, err := m.get(m.egress + "/")
+		return err
+	})
 	return m
 }
 

@@ -91,13 +91,7 @@ func startMTLSMesh(t *testing.T) *mtlsMesh {
 	}
 	m.frontOut = "http://127.0.0.1:" + itoa(ports["FRONT_OUT"])
 	m.webIn = "127.0.0.1:" + itoa(ports["WEB_IN"])
-	deadline := time.Now().Add(20 * time.Second)
-	for m.get() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("frontend → web over mTLS not working after 20s: %v", m.get())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	fixture.Retry(t, "frontend → web over mTLS", 20*time.Second, m.get)
 	return m
 }
 
@@ -338,22 +332,18 @@ func TestMTLSLifecycleUnderLoad(t *testing.T) {
 
 	t.Run("PERMISSIVE accepts plaintext and mTLS", func(t *testing.T) {
 		m.write("web-permissive.yaml", webPermissive)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		fixture.Retry(t, "plaintext into PERMISSIVE web to be accepted", 10*time.Second, func() error {
 			resp, err := m.client.Get("http://" + m.webIn + "/hello")
-			if err == nil {
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK && string(b) == "web" {
-					break
-				}
-				err = fmt.Errorf("status %d %q", resp.StatusCode, b)
+			if err != nil {
+				return err
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("plaintext into PERMISSIVE web not accepted after 10s: %v", err)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(b) != "web" {
+				return fmt.Errorf("status %d %q", resp.StatusCode, b)
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return nil
+		})
 		for range 20 {
 			if err := m.get(); err != nil {
 				t.Fatalf("mTLS from frontend into PERMISSIVE web: %v", err)

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/wasmesh/wasmesh/test/fixture"
 )
 
 // TestRouteFeatures checks VirtualService features through the real
@@ -59,17 +62,12 @@ spec:
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), resp.Header
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if code, body, _ := do("/health", nil); code == http.StatusOK && body == "healthy" {
-			break
+	fixture.Retry(t, "the routes (/health answered directly)", 5*time.Second, func() error {
+		if code, body, _ := do("/health", nil); code != http.StatusOK || body != "healthy" {
+			return fmt.Errorf("/health → %d %q", code, body)
 		}
-		if time.Now().After(deadline) {
-			code, body, _ := do("/health", nil)
-			t.Fatalf("routes not applied after 5s: /health → %d %q", code, body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 	for range 10 {
 		if code, body, h := do("/", map[string]string{"x-canary": "yes"}); code != 200 || body != "v2" || h.Get("x-route") != "canary" {
 			t.Fatalf("canary: %d %q x-route=%q", code, body, h.Get("x-route"))

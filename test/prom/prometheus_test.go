@@ -136,11 +136,6 @@ func (p *prometheus) waitScrapes(t *testing.T, n int) {
 		return s[0].Value
 	}
 	want := count() + float64(n)
-	deadline := time.Now().Add(time.Duration(n)*time.Second + 15*time.Second)
-	for count() < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus did not scrape %d more times", n)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	fixture.Eventually(t, fmt.Sprintf("prometheus to scrape every target %d more times", n), time.Duration(n)*time.Second+15*time.Second,
+		func() bool { return count() >= want })
 }
