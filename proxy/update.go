@@ -246,5 +246,6 @@ func (p *Proxy) activateLocked() error {
 	if rerr := p.listeners.Refresh(); rerr != nil {
 		err = errors.Join(err, rerr)
 	}
+	p.retainWasmLocked()
 	return err
 }

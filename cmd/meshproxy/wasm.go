@@ -9,6 +9,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 
 	"github.com/wasmesh/wasmesh/policy/eval"
+	"github.com/wasmesh/wasmesh/proxy"
 	"github.com/wasmesh/wasmesh/proxy/policyfn"
 	"github.com/wasmesh/wasmesh/proxy/wasmfilter"
 	"github.com/wasmesh/wasmesh/wasm/fetch"
@@ -46,3 +47,6 @@ func newWasm(ctx context.Context, f *flags, log *slog.Logger, node *corev3.Node,
 	}
 	return w, engine, nil
 }
+
+// The Wasm factory closes the plugins config changes leave unused.
+var _ proxy.WasmRetainer = (*wasmfilter.Factory)(nil)

@@ -54,6 +54,14 @@ type Factory struct {
 
 	mu      sync.Mutex
 	plugins map[string]*host.Plugin
+	// byConfig is the plugin last loaded for each configKey; unusedSince
+	// when each plugin Retain found unused began its grace (retain.go).
+	byConfig    map[string]string
+	unusedSince map[string]time.Time
+	grace       time.Duration
+	sweepTimer  *time.Timer
+	closing     sync.WaitGroup
+	closed      bool
 }
 
 // New starts the Wasm host.
@@ -61,7 +69,8 @@ func New(ctx context.Context, cfg Config) (*Factory, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	f := &Factory{log: cfg.Logger, plugins: map[string]*host.Plugin{}, local: cfg.LocalIdentity}
+	f := &Factory{log: cfg.Logger, plugins: map[string]*host.Plugin{}, local: cfg.LocalIdentity,
+		byConfig: map[string]string{}, unusedSince: map[string]time.Time{}}
 	fe, err := fetch.New(fetch.Config{CacheDir: cfg.CacheDir, Logger: cfg.Logger, AllowPrivate: cfg.AllowPrivateFetch})
 	if err != nil {
 		return nil, fmt.Errorf("wasmfilter: %w", err)
@@ -83,8 +92,17 @@ func New(ctx context.Context, cfg Config) (*Factory, error) {
 // SetClusters gives the factory the proxy's clusters for proxy_http_call.
 func (f *Factory) SetClusters(m *cluster.Manager) { f.clusters.Store(m) }
 
-// Close stops the host.
-func (f *Factory) Close(ctx context.Context) error { return f.host.Close(ctx) }
+// Close stops the host, after the unused plugins being closed.
+func (f *Factory) Close(ctx context.Context) error {
+	f.mu.Lock()
+	f.closed = true
+	if f.sweepTimer != nil {
+		f.sweepTimer.Stop()
+	}
+	f.mu.Unlock()
+	f.closing.Wait()
+	return f.host.Close(ctx)
+}
 
 // WriteMetrics appends the guests' metrics in the Prometheus text format.
 func (f *Factory) WriteMetrics(w http.ResponseWriter) { _ = f.host.Metrics().WritePrometheus(w) }
@@ -124,6 +142,8 @@ func (f *Factory) Plugin(ctx context.Context, cfg *config.WasmFilter) (*host.Plu
 		}
 		f.plugins[key] = p
 	}
+	f.byConfig[configKey(cfg)] = key
+	delete(f.unusedSince, key)
 	return p, nil
 }
 

@@ -107,9 +107,13 @@ func (h *Host) Close(ctx context.Context) error {
 		ps = append(ps, p)
 	}
 	h.mu.Unlock()
-	var err error
-	for _, p := range ps {
-		err = errors.Join(err, p.Close(ctx))
+	// In parallel: each plugin may wait up to its DoneTimeout for its root
+	// contexts' last work, and a shutdown should wait that long once.
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() { errs[i] = p.Close(ctx) })
 	}
-	return errors.Join(err, h.rt.Close(ctx))
+	wg.Wait()
+	return errors.Join(errors.Join(errs...), h.rt.Close(ctx))
 }

@@ -85,7 +85,10 @@ func (w *wasmHost) load() {
 	}
 	w.loaded = true
 	p, err := w.h.Load(context.Background(), host.PluginConfig{Name: "dual", RootID: "dual", VMID: "dual",
-		Module: w.module, Configuration: w.f.PluginConfiguration, VMConfiguration: w.f.VMConfiguration, PoolSize: 1})
+		Module: w.module, Configuration: w.f.PluginConfiguration, VMConfiguration: w.f.VMConfiguration, PoolSize: 1,
+		// The harness answers http calls only when the test says so: a plugin
+		// closed with one pending must not wait the default bound for it.
+		DoneTimeout: 100 * time.Millisecond})
 	var le *host.LoadError
 	switch {
 	case err == nil:
