@@ -31,12 +31,20 @@
 // those paused at that moment get it through StreamCallbacks (FailOpen: Resume;
 // FailClose: LocalReply with the 503).
 //
-// Two optional guest exports extend the ABI for speed; the wasmesh SDK
-// provides both, and guests without them are served as the ABI says:
+// Three optional guest exports extend the ABI for speed; the wasmesh SDK
+// provides them, and guests without them are served as the ABI says:
 // wasmesh_alloc_chunk(size) -> ptr gives the host a block to carve small
 // results from (one call into the guest per 4 KiB instead of one
-// proxy_on_memory_allocate per result), and wasmesh_on_stream_end(ctx) ->
-// ended runs proxy_on_done, proxy_on_log and proxy_on_delete in one call.
+// proxy_on_memory_allocate per result); wasmesh_on_stream_end(ctx) -> ended
+// runs proxy_on_done, proxy_on_log and proxy_on_delete in one call; and
+// wasmesh_on_http_context_create(ctx, root) -> abi.HTTPCallbacks creates an
+// HTTP stream's context and names the callbacks it acts on, so the host
+// calls only those (HTTPStream.Calls tells the proxy which).
+//
+// A plugin closed gracefully (Plugin.Close, Host.Close) gives each root
+// context proxy_on_done; a guest that answers false keeps its instance, its
+// http calls and queue deliveries until it calls proxy_done or
+// PluginConfig.DoneTimeout passes, then proxy_on_delete.
 //
 // Asynchronous guest work (proxy_on_tick, proxy_on_queue_ready,
 // proxy_on_http_call_response, proxy_on_foreign_function via
