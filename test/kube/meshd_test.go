@@ -63,6 +63,22 @@ func installMesh(t testing.TB, c *kubetest.Cluster, webhookAddr string) string {
 	return ns
 }
 
+// installMeshWithoutWebhooks is installMesh for tests where no meshd
+// serves the webhooks: it drops their configurations, so that kubectl
+// apply and pod creation do not wait for them.
+func installMeshWithoutWebhooks(t *testing.T, c *kubetest.Cluster) string {
+	t.Helper()
+	ns := installMesh(t, c, fixture.FreeAddr(t))
+	adm, ctx := c.Client.AdmissionregistrationV1(), context.Background()
+	if err := adm.ValidatingWebhookConfigurations().Delete(ctx, kube.ValidatorName, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.MutatingWebhookConfigurations().Delete(ctx, kube.InjectorName, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return ns
+}
+
 // caPluginDir lays the installed cacerts secret out as its volume would be
 // mounted in meshd's pod.
 func caPluginDir(t testing.TB, c *kubetest.Cluster, meshNS string) string {

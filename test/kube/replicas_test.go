@@ -122,13 +122,7 @@ func TestMeshdReplicasLeaderKilled(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
 	bin := fixture.BuildCommand(t, "meshd")
-	meshNS := installMesh(t, c, fixture.FreeAddr(t))
-	// no replica serves the webhooks here: drop their configurations so
-	// kubectl apply does not wait for them
-	adm := c.Client.AdmissionregistrationV1()
-	if err := adm.ValidatingWebhookConfigurations().Delete(ctx, kube.ValidatorName, metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	meshNS := installMeshWithoutWebhooks(t, c)
 	ns := c.Namespace(t, "replicas", nil)
 	es := createReviews(t, c, ns, seqIP(0))
 	plugin := caPluginDir(t, c, meshNS)

@@ -22,7 +22,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/wasmesh/wasmesh/control/kube"
 	"github.com/wasmesh/wasmesh/test/fixture"
 	"github.com/wasmesh/wasmesh/test/kube/kubetest"
 )
@@ -110,16 +109,7 @@ func TestSidecarsTrafficSurvivesLeaderKill(t *testing.T) {
 	c := kubetest.Get(t)
 	ctx := context.Background()
 	meshdBin, proxyBin := fixture.BuildCommand(t, "meshd"), fixture.BuildCommand(t, "meshproxy")
-	meshNS := installMesh(t, c, fixture.FreeAddr(t))
-	// no replica serves the webhooks here: drop their configurations so
-	// kubectl apply and pod creation do not wait for them
-	adm := c.Client.AdmissionregistrationV1()
-	if err := adm.ValidatingWebhookConfigurations().Delete(ctx, kube.ValidatorName, metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := adm.MutatingWebhookConfigurations().Delete(ctx, kube.InjectorName, metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	meshNS := installMeshWithoutWebhooks(t, c)
 	ns := c.Namespace(t, "sidecars", nil)
 	for _, sa := range []string{"web", "client"} {
 		if _, err := c.Client.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}}, metav1.CreateOptions{}); err != nil {
