@@ -16,6 +16,10 @@
 //	sdk/internal/hostcall  the raw host functions: //go:wasmimport env proxy_* on wasip1, the emulator natively
 //	sdk/internal/guest     context bookkeeping and the //go:wasmexport proxy_on_* callbacks
 //
+// An HTTP context should embed types.DefaultHttpContext and define only the
+// callbacks it acts on: the SDK tells the wasmesh host which those are (an
+// optional export, ignored by other hosts), and the host skips the rest.
+//
 // Everything under sdk/ imports only the standard library, wasm/abi and
 // github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types.
 package sdk
