@@ -12,15 +12,7 @@ import (
 // callbacksGuest answers wasmesh_on_http_context_create with request
 // headers only; its other HTTP callbacks trap, so calling one kills it.
 const callbacksGuest = `(module
-  (memory (export "memory") 1)
-  (global $heap (mut i32) (i32.const 4096))
-  (func (export "proxy_abi_version_0_2_1"))
-  (func (export "proxy_on_memory_allocate") (param $n i32) (result i32)
-    (local $p i32)
-    (local.set $p (global.get $heap))
-    (global.set $heap (i32.add (global.get $heap) (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8))))
-    (local.get $p))
-  (func (export "_initialize"))
+` + watBumpAllocator + `  (func (export "_initialize"))
   (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
   (func (export "proxy_on_context_create") (param i32 i32))
   (func (export "wasmesh_on_http_context_create") (param i32 i32) (result i32) (i32.const 1))

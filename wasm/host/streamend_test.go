@@ -7,11 +7,10 @@ import (
 	"github.com/wasmesh/wasmesh/wasm/abi"
 )
 
-// streamEndGuest exports wasmesh_on_stream_end, which counts the streams it
-// ends in memory at 0, and proxy_on_done/log/delete that trap: the host must
-// end a stream in that one call.
-const streamEndGuest = `(module
-  (memory (export "memory") 1)
+// watBumpAllocator is the start of a WAT test guest: one page of memory,
+// the ABI marker and a bump allocator from 4096 (memory below is the
+// guest's counters).
+const watBumpAllocator = `  (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 4096))
   (func (export "proxy_abi_version_0_2_1"))
   (func (export "proxy_on_memory_allocate") (param $n i32) (result i32)
@@ -19,7 +18,13 @@ const streamEndGuest = `(module
     (local.set $p (global.get $heap))
     (global.set $heap (i32.add (global.get $heap) (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8))))
     (local.get $p))
-  (func (export "wasmesh_on_stream_end") (param $ctx i32) (result i32)
+`
+
+// streamEndGuest exports wasmesh_on_stream_end, which counts the streams it
+// ends in memory at 0, and proxy_on_done/log/delete that trap: the host must
+// end a stream in that one call.
+const streamEndGuest = `(module
+` + watBumpAllocator + `  (func (export "wasmesh_on_stream_end") (param $ctx i32) (result i32)
     (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
     (i32.const 1))
   (func (export "proxy_on_done") (param i32) (result i32) unreachable)
