@@ -6,8 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/wasmesh/wasmesh/proxy/httpx"
 	"github.com/wasmesh/wasmesh/wasm/abi"
@@ -54,8 +56,9 @@ type Conn struct {
 	// Downstream direction: owned by the goroutine calling Read.
 	chunks chan chunk
 	down   pending
-	out    []byte // bytes every filter let through, not yet read
-	rerr   error  // the downstream read's final error
+	out    []byte       // bytes every filter let through, not yet read
+	rerr   error        // the downstream read's final error
+	rdl    atomic.Int64 // read deadline (unix ns; 0 none), also kept while a filter holds the bytes
 
 	// Upstream direction: under wmu.
 	wmu sync.Mutex
@@ -219,18 +222,56 @@ func (c *Conn) Read(p []byte) (int, error) {
 		if c.rerr != nil {
 			chunks = nil
 		}
+		// While a filter holds the bytes the deadline is kept here: the
+		// reader may be done (end of stream) or idle for good.
+		var timer *time.Timer
+		var timeout <-chan time.Time
+		if d := c.rdl.Load(); d != 0 && c.down.pausedAt >= 0 {
+			timer = time.NewTimer(time.Until(time.Unix(0, d)))
+			timeout = timer.C
+		}
 		select {
 		case ck := <-chunks:
 			c.down.data = append(c.down.data, ck.b...)
-			if ck.err != nil {
-				c.rerr, c.down.eos = ck.err, true
+			switch {
+			case ck.err == nil || errors.Is(ck.err, io.EOF):
+				c.rerr, c.down.eos = ck.err, ck.err != nil
+				c.runDown(0)
+			default:
+				// a failed read (reset, idle timeout): the connection is
+				// going away; the filters hear of it as its close
+				c.rerr = ck.err
 			}
-			c.runDown(0)
 		case <-c.notify:
 		case <-c.closing:
 			return 0, net.ErrClosed
+		case <-timeout:
+			return 0, os.ErrDeadlineExceeded
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 	}
+}
+
+// SetReadDeadline sets the downstream read deadline, which also bounds the
+// wait for a filter holding the bytes.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.rdl.Store(unixNano(t))
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline sets both deadlines (see SetReadDeadline).
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.rdl.Store(unixNano(t))
+	return c.Conn.SetDeadline(t)
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // runDown offers the held downstream bytes to the filters from the one at

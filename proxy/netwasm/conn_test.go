@@ -1,11 +1,15 @@
 package netwasm
 
 import (
+	"errors"
 	"io"
+	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmesh/wasmesh/proxy/httpx"
 	"github.com/wasmesh/wasmesh/wasm/host"
 )
 
@@ -227,5 +231,33 @@ func TestPauseUpstreamThenContinue(t *testing.T) {
 	held, cont := strings.Index(log, `tcpguest up \"late\"`), strings.Index(log, "tcpguest continue-up")
 	if held < 0 || cont < held {
 		t.Fatalf("want the bytes held, then continued by the tick (held at %d, continue at %d)", held, cont)
+	}
+}
+
+// TestReadDeadlineWhileHeld: the read deadline (tcp_proxy's idle timeout)
+// holds while a filter keeps the bytes, even after the client's end of
+// stream, when no socket read is pending any more.
+func TestReadDeadlineWhileHeld(t *testing.T) {
+	h, _ := newHost(t)
+	ch := NewChain(nil, []Filter{{Name: "hold", Plugin: load(t, h, "hold-deadline", "hold", host.FailClose)}})
+	client, server := net.Pipe()
+	defer client.Close()
+	c, err := ch.Open(t.Context(), server, &httpx.ConnInfo{Local: server.LocalAddr(), Remote: server.RemoteAddr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() {
+		_, _ = client.Write([]byte("no newline"))
+		_ = client.Close() // end of stream while the filter holds the bytes
+	}()
+	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	start := time.Now()
+	n, err := c.Read(make([]byte, 64))
+	if n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read %d, %v; want the deadline", n, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the deadline took %v", d)
 	}
 }

@@ -5,7 +5,8 @@
 //	log       log every callback ("tcpguest <event> ...")
 //	upper     upper-case the downstream bytes
 //	one       upstream bytes: every 'L' becomes '1'
-//	hold      hold downstream bytes (PAUSE) until they hold a newline
+//	hold      hold downstream bytes (PAUSE) until they hold a newline,
+//	          even at the end of stream
 //	pausenew  pause each new connection; a 20 ms tick continues it
 //	holdup    pause upstream bytes; a 20 ms tick continues them
 //	          (proxy_continue_stream(UPSTREAM), which the SDK does not offer)
@@ -110,7 +111,7 @@ func (c *tcpContext) OnDownstreamData(size int, eos bool) types.Action {
 	case c.p.on["quit"] && bytes.Contains(b, []byte("quit")):
 		_ = proxywasm.CloseDownstream()
 		return types.ActionContinue
-	case c.p.on["hold"] && !eos && !bytes.Contains(b, []byte("\n")):
+	case c.p.on["hold"] && len(b) > 0 && !bytes.Contains(b, []byte("\n")):
 		return types.ActionPause
 	}
 	if c.p.on["upper"] && len(b) > 0 {
