@@ -97,6 +97,9 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 	if st.Calls(abi.OnResponseBody | abi.OnResponseTrailers) {
 		s.WrapResponseBody(responseBody(st))
 	}
+	if !st.Calls(abi.OnResponseHeaders | abi.OnResponseBody | abi.OnResponseTrailers | abi.OnStreamDone) {
+		return nil // the guest is done with this stream: nothing of the response reaches it
+	}
 	callsHeaders := st.Calls(abi.OnResponseHeaders)
 	s.OnResponseHeaders(func(status int, h http.Header) {
 		pr.status = status

@@ -79,6 +79,7 @@ func TestSDKGuestDeclaresItsCallbacks(t *testing.T) {
 	for c, want := range map[abi.HTTPCallbacks]bool{
 		abi.OnRequestHeaders: true, abi.OnResponseTrailers: true,
 		abi.OnRequestBody: false, abi.OnRequestTrailers: false, abi.OnResponseHeaders: false, abi.OnResponseBody: false,
+		abi.OnStreamDone: false,
 	} {
 		if got := s.Calls(c); got != want {
 			t.Errorf("Calls(%06b) = %v, want %v", c, got, want)

@@ -24,7 +24,7 @@ func httpCallbacks(h types.HttpContext) abi.HTTPCallbacks {
 		return m
 	}
 	var m abi.HTTPCallbacks
-	for bit := abi.OnRequestHeaders; bit <= abi.OnResponseTrailers; bit <<= 1 {
+	for bit := abi.OnRequestHeaders; bit <= abi.OnStreamDone; bit <<= 1 {
 		if origin(t, bit, 0) != defaultHTTP {
 			m |= bit
 		}
@@ -49,6 +49,8 @@ func method(t reflect.Type, bit abi.HTTPCallbacks) (reflect.Method, bool) {
 		return t.MethodByName("OnHttpResponseBody")
 	case abi.OnResponseTrailers:
 		return t.MethodByName("OnHttpResponseTrailers")
+	case abi.OnStreamDone:
+		return t.MethodByName("OnHttpStreamDone")
 	}
 	return reflect.Method{}, false
 }

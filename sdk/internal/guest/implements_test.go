@@ -26,6 +26,10 @@ type derived struct{ base }
 
 func (*derived) OnHttpRequestBody(int, bool) types.Action { return types.ActionContinue }
 
+type onlyDone struct{ types.DefaultHttpContext }
+
+func (*onlyDone) OnHttpStreamDone() {}
+
 // byPointer embeds the default by pointer.
 type byPointer struct{ *types.DefaultHttpContext }
 
@@ -53,16 +57,17 @@ func TestHTTPCallbacks(t *testing.T) {
 		{"request headers", &onlyHeaders{}, abi.OnRequestHeaders},
 		{"value receiver via pointer", &valueReceiver{}, abi.OnResponseBody},
 		{"promoted from a user type", &derived{}, abi.OnRequestBody | abi.OnResponseHeaders},
+		{"stream done", &onlyDone{}, abi.OnStreamDone},
 		{"default embedded by pointer", &byPointer{}, 0},
 		{"embedded interface", &viaInterface{}, abi.AllHTTPCallbacks},
 		{"everything", full{}, abi.AllHTTPCallbacks},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := httpCallbacks(tt.ctx); got != tt.want {
-				t.Fatalf("callbacks %06b, want %06b", got, tt.want)
+				t.Fatalf("callbacks %07b, want %07b", got, tt.want)
 			}
 			if got := httpCallbacks(tt.ctx); got != tt.want { // cached
-				t.Fatalf("cached callbacks %06b, want %06b", got, tt.want)
+				t.Fatalf("cached callbacks %07b, want %07b", got, tt.want)
 			}
 		})
 	}
