@@ -261,3 +261,25 @@ func TestReadDeadlineWhileHeld(t *testing.T) {
 		t.Fatalf("the deadline took %v", d)
 	}
 }
+
+// TestConnectionProperties: the guest reads the connection's properties
+// with Envoy's encodings (strings raw, integers 8-byte little-endian).
+func TestConnectionProperties(t *testing.T) {
+	h, lb := newHost(t)
+	ch := NewChain(nil, []Filter{{Name: "props", Plugin: load(t, h, "props", "props", host.FailClose)}})
+	up := newEcho(t)
+	addr := relay(t, ch, up.ln.Addr().String())
+	c := dial(t, addr)
+	_, _ = c.Write([]byte("x"))
+	readN(t, c, 1)
+	_, port, _ := net.SplitHostPort(addr)
+	log := lb.String()
+	for _, want := range []string{
+		"tcpguest props source=" + c.LocalAddr().String() + " destination_port=" + port + " id=1 direction=1 chain=relay-chain mtls=[0]",
+		"tcpguest props upstream=" + up.ln.Addr().String(),
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("guest log lacks %q", want)
+		}
+	}
+}

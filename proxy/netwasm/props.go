@@ -73,8 +73,6 @@ func (p *props) Property(path []string) ([]byte, bool) {
 			return i64(0), true
 		case "filter_chain_name":
 			return []byte(ci.ChainName), true
-		case "listener_name":
-			return []byte(ci.Listener), true
 		}
 	}
 	return nil, false

@@ -186,7 +186,8 @@ func relay(t testing.TB, ch *Chain, upstream string) string {
 				defer wg.Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				c, err := ch.Open(ctx, down, &httpx.ConnInfo{ID: id, Local: down.LocalAddr(), Remote: down.RemoteAddr(), Direction: "INBOUND"})
+				c, err := ch.Open(ctx, down, &httpx.ConnInfo{ID: id, Local: down.LocalAddr(), Remote: down.RemoteAddr(), Direction: "INBOUND",
+					Listener: "relay", ChainName: "relay-chain"})
 				if err != nil {
 					return
 				}

@@ -13,12 +13,14 @@
 //	quit      downstream bytes containing "quit" close the connection
 //	bye       upstream bytes containing "bye" close the connection
 //	boom      downstream bytes containing "boom" crash the guest
+//	props     log the connection's properties ("tcpguest props ...")
 //
 // Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o tcpguest.wasm .
 package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -95,6 +97,12 @@ type tcpContext struct {
 
 func (c *tcpContext) OnNewConnection() types.Action {
 	c.p.log("new %d", c.id)
+	if c.p.on["props"] {
+		proxywasm.LogInfof("tcpguest props source=%s destination_port=%d id=%d direction=%d chain=%s mtls=%v",
+			prop("source", "address"), num(prop("destination", "port")), num(prop("connection", "id")),
+			num(prop("xds", "listener_direction")), prop("xds", "filter_chain_name"),
+			prop("connection", "mtls"))
+	}
 	if c.p.on["pausenew"] {
 		c.p.waiting = append(c.p.waiting, c.id)
 		return types.ActionPause
@@ -123,6 +131,9 @@ func (c *tcpContext) OnDownstreamData(size int, eos bool) types.Action {
 func (c *tcpContext) OnUpstreamData(size int, eos bool) types.Action {
 	b, _ := proxywasm.GetUpstreamData(0, size)
 	c.p.log("up %q eos=%t", b, eos)
+	if c.p.on["props"] {
+		proxywasm.LogInfof("tcpguest props upstream=%s", prop("upstream", "address"))
+	}
 	if c.p.on["bye"] && bytes.Contains(b, []byte("bye")) {
 		_ = proxywasm.CloseUpstream()
 		return types.ActionContinue
@@ -135,6 +146,22 @@ func (c *tcpContext) OnUpstreamData(size int, eos bool) types.Action {
 		_ = proxywasm.ReplaceUpstreamData(bytes.ReplaceAll(b, []byte("L"), []byte("1")))
 	}
 	return types.ActionContinue
+}
+
+func prop(path ...string) []byte {
+	b, err := proxywasm.GetProperty(path)
+	if err != nil {
+		return []byte("<" + err.Error() + ">")
+	}
+	return b
+}
+
+// num decodes an 8-byte little-endian integer property.
+func num(b []byte) int64 {
+	if len(b) != 8 {
+		return -1
+	}
+	return int64(binary.LittleEndian.Uint64(b))
 }
 
 func (c *tcpContext) OnDownstreamClose(peer types.PeerType) { c.p.log("downclose %d", peer) }
