@@ -23,6 +23,11 @@ func SendHttpResponse(statusCode uint32, headers [][2]string, body []byte, gRPCS
 // ContinueTcpStream resumes a TCP stream paused by types.ActionPause.
 func ContinueTcpStream() error { return statusToError(hostcall.ContinueStream(abi.StreamDownstream)) }
 
+// ContinueTcpUpstream resumes the upstream direction of a TCP stream whose
+// OnUpstreamData returned types.ActionPause (ContinueTcpStream resumes the
+// downstream direction, as in the tetratelabs SDK).
+func ContinueTcpUpstream() error { return statusToError(hostcall.ContinueStream(abi.StreamUpstream)) }
+
 // CloseDownstream closes the downstream TCP connection.
 func CloseDownstream() error { return statusToError(hostcall.CloseStream(abi.StreamDownstream)) }
 

@@ -121,6 +121,17 @@ func (s *stream) run(cb int, setup func(*streamState), args ...uint64) Result {
 	return res
 }
 
+// forget drops what a callback lent the guest, under the instance lock,
+// so that asynchronous callbacks cannot reach it afterwards.
+func (s *stream) forget(f func(*streamState)) {
+	if s.in == nil {
+		return
+	}
+	s.in.mu.Lock()
+	f(s.st)
+	s.in.mu.Unlock()
+}
+
 // httpCallbackBit is cb's bit in abi.HTTPCallbacks, 0 for other callbacks.
 func httpCallbackBit(cb int) abi.HTTPCallbacks {
 	switch cb {

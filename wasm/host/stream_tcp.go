@@ -17,14 +17,20 @@ func (s *TCPStream) OnNewConnection() Result {
 }
 
 // OnDownstreamData runs proxy_on_downstream_data; *data is the buffered
-// downstream bytes, which the guest may read and replace.
+// downstream bytes, which the guest may read and replace during the call
+// (as in Envoy, the data buffers exist only within their callback: the
+// proxy appends to them between calls).
 func (s *TCPStream) OnDownstreamData(data *[]byte, endOfStream bool) Result {
-	return s.s.run(cbDownstreamData, func(st *streamState) { st.downData = data }, 0, uint64(len(*data)), b2u(endOfStream))
+	r := s.s.run(cbDownstreamData, func(st *streamState) { st.downData = data }, 0, uint64(len(*data)), b2u(endOfStream))
+	s.s.forget(func(st *streamState) { st.downData = nil })
+	return r
 }
 
 // OnUpstreamData runs proxy_on_upstream_data over the buffered upstream bytes.
 func (s *TCPStream) OnUpstreamData(data *[]byte, endOfStream bool) Result {
-	return s.s.run(cbUpstreamData, func(st *streamState) { st.upData = data }, 0, uint64(len(*data)), b2u(endOfStream))
+	r := s.s.run(cbUpstreamData, func(st *streamState) { st.upData = data }, 0, uint64(len(*data)), b2u(endOfStream))
+	s.s.forget(func(st *streamState) { st.upData = nil })
+	return r
 }
 
 // OnDownstreamClose runs proxy_on_downstream_connection_close.

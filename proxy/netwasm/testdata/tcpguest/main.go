@@ -9,7 +9,7 @@
 //	          even at the end of stream
 //	pausenew  pause each new connection; a 20 ms tick continues it
 //	holdup    pause upstream bytes; a 20 ms tick continues them
-//	          (proxy_continue_stream(UPSTREAM), which the SDK does not offer)
+//	          (proxywasm.ContinueTcpUpstream)
 //	quit      downstream bytes containing "quit" close the connection
 //	bye       upstream bytes containing "bye" close the connection
 //	boom      downstream bytes containing "boom" crash the guest
@@ -42,13 +42,6 @@ type pluginContext struct {
 	upHeld  []uint32 // connections whose upstream bytes are held
 }
 
-// continueStream is the raw host call; the SDK continues only downstream.
-//
-//go:wasmimport env proxy_continue_stream
-func continueStream(streamType uint32) uint32
-
-const streamUpstream = 3
-
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	cfg, _ := proxywasm.GetPluginConfiguration()
 	for _, b := range strings.Split(string(cfg), ",") {
@@ -74,7 +67,7 @@ func (p *pluginContext) OnTick() {
 			continue
 		}
 		p.log("continue-up %d", id)
-		continueStream(streamUpstream)
+		_ = proxywasm.ContinueTcpUpstream()
 	}
 	p.upHeld = p.upHeld[:0]
 }
