@@ -250,16 +250,18 @@ var lowerKeys = func() map[string]string {
 	return m
 }()
 
-func pairs(h http.Header) []abi.Pair {
-	out := make([]abi.Pair, 0, len(h)+4)
+func pairs(h http.Header) []abi.Pair { return appendPairs(make([]abi.Pair, 0, len(h)+4), h) }
+
+// appendPairs appends h's headers to dst with lower-case keys.
+func appendPairs(dst []abi.Pair, h http.Header) []abi.Pair {
 	for k, vs := range h {
 		lk, ok := lowerKeys[k]
 		if !ok {
 			lk = strings.ToLower(k)
 		}
 		for _, v := range vs {
-			out = append(out, abi.Pair{Key: lk, Value: v})
+			dst = append(dst, abi.Pair{Key: lk, Value: v})
 		}
 	}
-	return out
+	return dst
 }

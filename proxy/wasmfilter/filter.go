@@ -3,6 +3,7 @@ package wasmfilter
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,14 +30,23 @@ func (f *Filter) Name() string { return f.name }
 
 type streamSync struct {
 	mu     sync.Mutex
-	wake   chan struct{}
+	wake   chan struct{} // made by whoever needs it first: most streams never pause
 	local  *host.LocalResponse
 	closed bool
 }
 
+func (ss *streamSync) wakeC() chan struct{} {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.wake == nil {
+		ss.wake = make(chan struct{}, 1)
+	}
+	return ss.wake
+}
+
 func (ss *streamSync) signal() {
 	select {
-	case ss.wake <- struct{}{}:
+	case ss.wakeC() <- struct{}{}:
 	default:
 	}
 }
@@ -55,7 +65,7 @@ var _ httpx.Skipper = (*Filter)(nil)
 // callback and registers the response-headers callback.
 func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 	pr := &props{s: s, local: f.local}
-	ss := &streamSync{wake: make(chan struct{}, 1)}
+	ss := &streamSync{}
 	st := f.p.NewHTTPStream(pr, host.StreamCallbacks{
 		Resume: func(abi.StreamType) { ss.signal() },
 		Close: func(abi.StreamType) {
@@ -105,7 +115,7 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 		pr.status = status
 		if !callsHeaders {
 			// The guest may still read them at the stream's end.
-			rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
+			rh := responsePairs(status, h)
 			st.OnResponseHeaders(&rh, false)
 		} else {
 			f.responseHeaders(st, status, h)
@@ -121,7 +131,7 @@ func (f *Filter) OnRequest(s *httpx.Stream) *httpx.LocalReply {
 // responseHeaders runs the guest's response-headers callback and writes its
 // changes back into h.
 func (f *Filter) responseHeaders(st *host.HTTPStream, status int, h http.Header) {
-	rh := append([]abi.Pair{{Key: ":status", Value: itoa(status)}}, pairs(h)...)
+	rh := responsePairs(status, h)
 	sent := snapshot(rh)
 	res := st.OnResponseHeaders(&rh, false)
 	if res.Local != nil {
@@ -154,7 +164,7 @@ func (f *Filter) wait(s *httpx.Stream, ss *streamSync, r host.Result) *httpx.Loc
 	t := time.NewTimer(pauseLimit)
 	defer t.Stop()
 	select {
-	case <-ss.wake:
+	case <-ss.wakeC():
 	case <-s.Req.Context().Done():
 		return &httpx.LocalReply{Status: 499, Flag: httpx.FlagDownstreamReset, GRPCStatus: -1}
 	case <-t.C:
@@ -185,9 +195,17 @@ func requestPairs(r *http.Request) []abi.Pair {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	out := []abi.Pair{{Key: ":method", Value: r.Method}, {Key: ":path", Value: r.URL.RequestURI()},
-		{Key: ":authority", Value: r.Host}, {Key: ":scheme", Value: scheme}}
-	return append(out, pairs(r.Header)...)
+	// One allocation, with room for the headers a guest typically adds.
+	out := make([]abi.Pair, 0, 4+len(r.Header)+2)
+	out = append(out, abi.Pair{Key: ":method", Value: r.Method}, abi.Pair{Key: ":path", Value: r.URL.RequestURI()},
+		abi.Pair{Key: ":authority", Value: r.Host}, abi.Pair{Key: ":scheme", Value: scheme})
+	return appendPairs(out, r.Header)
+}
+
+// responsePairs is the response's header list for the guest, :status first.
+func responsePairs(status int, h http.Header) []abi.Pair {
+	out := make([]abi.Pair, 0, 1+len(h)+2)
+	return appendPairs(append(out, abi.Pair{Key: ":status", Value: statusString(status)}), h)
 }
 
 // snapshot is the header list as handed to the guest. The host never
@@ -233,16 +251,17 @@ func applyRequest(r *http.Request, hs []abi.Pair) {
 	r.Header = h
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
+// statusStrings are the status codes as text, made once.
+var statusStrings = func() (t [600]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
 	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
+	return t
+}()
+
+func statusString(n int) string {
+	if n >= 0 && n < len(statusStrings) {
+		return statusStrings[n]
 	}
-	return string(b[i:])
+	return strconv.Itoa(n)
 }
