@@ -8,9 +8,14 @@ import (
 	"github.com/wasmesh/wasmesh/wasm/abi"
 )
 
-// implementsCache keeps the answer per context type: streams of a plugin
-// are nearly always of one type.
-var implementsCache = map[reflect.Type]abi.HTTPCallbacks{}
+// implementsCache keeps the answer per context type; lastType and
+// lastCallbacks answer the common case (every stream of a plugin has one
+// type) without hashing the type.
+var (
+	implementsCache = map[reflect.Type]abi.HTTPCallbacks{}
+	lastType        reflect.Type
+	lastCallbacks   abi.HTTPCallbacks
+)
 
 var defaultHTTP = reflect.TypeFor[types.DefaultHttpContext]()
 
@@ -20,7 +25,11 @@ var defaultHTTP = reflect.TypeFor[types.DefaultHttpContext]()
 // counts as the filter's own.
 func httpCallbacks(h types.HttpContext) abi.HTTPCallbacks {
 	t := reflect.TypeOf(h)
+	if t == lastType {
+		return lastCallbacks
+	}
 	if m, ok := implementsCache[t]; ok {
+		lastType, lastCallbacks = t, m
 		return m
 	}
 	var m abi.HTTPCallbacks
@@ -30,6 +39,7 @@ func httpCallbacks(h types.HttpContext) abi.HTTPCallbacks {
 		}
 	}
 	implementsCache[t] = m
+	lastType, lastCallbacks = t, m
 	return m
 }
 
