@@ -38,7 +38,9 @@ func main() {
 	wasm := flag.String("wasm", "", "comma-separated Wasm filter modules for an extra meshproxy+wasm run (e.g. telemetry.wasm)")
 	deadlines := flag.Bool("wasm-deadlines", true, "run meshproxy's Wasm filters with per-callback deadlines (meshproxy --wasm-deadlines)")
 	rate := flag.Int("rate", 0, "instead of wrk: send this many requests per second for -duration and report RSS and CPU")
+	rounds := flag.Int("rounds", 1, "run the proxies this many times, interleaved, and add the medians and per-round ratios (the machine's noise moves single runs by 10 %)")
 	flag.Parse()
+	globalRounds = max(*rounds, 1)
 	wasmDeadlines = *deadlines
 	if *rate > 0 {
 		globalRate = *rate
@@ -51,6 +53,7 @@ func main() {
 
 type result struct {
 	name              string
+	round             int
 	rps               float64
 	p50, p90, p99     string
 	cpuPer1000, rssMB float64
@@ -58,8 +61,9 @@ type result struct {
 }
 
 var (
-	globalRate int
-	rateLines  []string
+	globalRate   int
+	globalRounds = 1
+	rateLines    []string
 )
 
 func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
@@ -90,14 +94,16 @@ func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
 		}
 		results = append(results, r)
 	}
-	for _, p := range []struct {
+	proxies := []struct {
 		name  string
 		start func(string) (*exec.Cmd, error)
 	}{
 		{"nginx", startNginxProxy}, {"haproxy", startHAProxy}, {"caddy", startCaddy},
 		{"meshproxy", func(d string) (*exec.Cmd, error) { return startMeshproxy(d, mesh, "") }},
 		{"meshproxy+wasm", func(d string) (*exec.Cmd, error) { return startMeshproxy(d, mesh, wasm) }},
-	} {
+	}
+	for round := range globalRounds * len(proxies) {
+		p := proxies[round%len(proxies)]
 		if !want(p.name) || (p.name == "meshproxy+wasm" && wasm == "") {
 			continue
 		}
@@ -123,6 +129,7 @@ func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
 		if err != nil {
 			return err
 		}
+		r.round = round / len(proxies)
 		results = append(results, r)
 		time.Sleep(time.Second)
 	}
@@ -140,6 +147,9 @@ func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range results {
 		fmt.Printf("| %s | %.0f | %s | %s | %s | %.3f | %.1f | %s |\n", r.name, r.rps, r.p50, r.p90, r.p99, r.cpuPer1000, r.rssMB, r.errors)
+	}
+	if globalRounds > 1 {
+		printRounds(os.Stdout, results)
 	}
 	return nil
 }
