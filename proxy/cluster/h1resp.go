@@ -77,37 +77,9 @@ func parseFields(head []byte, i int, fields []field) ([]field, error) {
 		if len(l) == 0 {
 			break
 		}
-		if l[0] == ' ' || l[0] == '\t' {
-			return fields, badResponse("obsolete line folding")
-		}
-		colon := h1wire.IndexByte(l, ':')
-		if colon <= 0 {
-			return fields, badResponse("malformed header line")
-		}
-		upper := true
-		for j := 0; j < colon; j++ {
-			c := l[j]
-			if !h1wire.IsToken(c) {
-				return fields, badResponse("invalid header name")
-			}
-			if upper && 'a' <= c && c <= 'z' {
-				l[j] = c - 'a' + 'A'
-			} else if !upper && 'A' <= c && c <= 'Z' {
-				l[j] = c - 'A' + 'a'
-			}
-			upper = c == '-'
-		}
-		vs, ve := colon+1, len(l)
-		for vs < ve && (l[vs] == ' ' || l[vs] == '\t') {
-			vs++
-		}
-		for ve > vs && (l[ve-1] == ' ' || l[ve-1] == '\t') {
-			ve--
-		}
-		for _, c := range l[vs:ve] {
-			if h1wire.IsCTL(c) {
-				return fields, badResponse("invalid header value")
-			}
+		colon, vs, ve, problem := h1wire.ParseField(l)
+		if problem != "" {
+			return fields, badResponse(problem)
 		}
 		fields = append(fields, field{i, i + colon, i + vs, i + ve})
 		i = e + 1

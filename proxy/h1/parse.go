@@ -137,37 +137,9 @@ func (p *parser) parse(head []byte, ctx context.Context) (*http.Request, framing
 		if len(l) == 0 {
 			break
 		}
-		if l[0] == ' ' || l[0] == '\t' {
-			return nil, fr, badRequest("obsolete line folding")
-		}
-		colon := h1wire.IndexByte(l, ':')
-		if colon <= 0 {
-			return nil, fr, badRequest("malformed header line")
-		}
-		upper := true
-		for j := 0; j < colon; j++ {
-			c := l[j]
-			if !h1wire.IsToken(c) {
-				return nil, fr, badRequest("invalid header name")
-			}
-			if upper && 'a' <= c && c <= 'z' {
-				l[j] = c - 'a' + 'A'
-			} else if !upper && 'A' <= c && c <= 'Z' {
-				l[j] = c - 'A' + 'a'
-			}
-			upper = c == '-'
-		}
-		vs, ve := colon+1, len(l)
-		for vs < ve && (l[vs] == ' ' || l[vs] == '\t') {
-			vs++
-		}
-		for ve > vs && (l[ve-1] == ' ' || l[ve-1] == '\t') {
-			ve--
-		}
-		for _, c := range l[vs:ve] {
-			if (c < ' ' && c != '\t') || c == 0x7f {
-				return nil, fr, badRequest("invalid header value")
-			}
+		colon, vs, ve, problem := h1wire.ParseField(l)
+		if problem != "" {
+			return nil, fr, badRequest(problem)
 		}
 		p.fields = append(p.fields, field{i, i + colon, i + vs, i + ve})
 		i = e + 1
