@@ -157,22 +157,8 @@ func TestNetworkWasmOverXDS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = wf.Close(context.Background()) })
-	p, err := New(Config{Logger: log, Bootstrap: &config.Bootstrap{}, Node: &corev3.Node{Id: nodeID, Cluster: "app"},
+	p := runProxy(t, Config{Logger: log, Bootstrap: &config.Bootstrap{}, Node: &corev3.Node{Id: nodeID, Cluster: "app"},
 		XDSAddress: cp.addr, AdminAddr: "127.0.0.1:0", Drain: time.Second, Wasm: wf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("proxy did not stop")
-		}
-	})
 	waitFor(t, "listener tcp", func() bool { return p.ListenerAddr("tcp") != nil })
 	addr := p.ListenerAddr("tcp").String()
 

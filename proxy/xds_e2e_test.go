@@ -106,8 +106,14 @@ endpoints: [{lb_endpoints: [%s]}]
 func startXDSProxy(t *testing.T, xdsAddr string, delta bool) *Proxy {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	p, err := New(Config{Logger: log, Bootstrap: &config.Bootstrap{}, Node: &corev3.Node{Id: nodeID, Cluster: "app"},
+	return runProxy(t, Config{Logger: log, Bootstrap: &config.Bootstrap{}, Node: &corev3.Node{Id: nodeID, Cluster: "app"},
 		XDSAddress: xdsAddr, Delta: delta, AdminAddr: "127.0.0.1:0", Drain: 2 * time.Second})
+}
+
+// runProxy runs a proxy made of cfg until the test ends.
+func runProxy(t *testing.T, cfg Config) *Proxy {
+	t.Helper()
+	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
