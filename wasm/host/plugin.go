@@ -129,6 +129,9 @@ func (h *Host) Load(ctx context.Context, cfg PluginConfig) (*Plugin, error) {
 		h.release(ctx, c)
 		return nil, lerr(reason, err)
 	}
+	// Instances come from the compiled module: the bytes (several MB for a
+	// Go filter) would otherwise stay in memory for the plugin's life.
+	cfg.Module = nil
 	pctx, cancel := context.WithCancel(context.Background())
 	p := &Plugin{
 		h: h, cfg: cfg, compiled: c, guest: g, ctx: pctx, cancel: cancel,
