@@ -42,6 +42,10 @@ type plugin struct {
 	selfHeader string // what we send our peers
 	selfID     string // workloadID(self)
 	series     map[seriesKey]*series
+	// lastKey and lastSeries answer a request with the labels of the one
+	// before (the common case) without hashing the key.
+	lastKey    seriesKey
+	lastSeries *series
 	peers      peerCache
 	// the string properties read at every stream's end
 	peerSAN, localSAN, destService, flags lastString

@@ -50,7 +50,11 @@ type series struct {
 // seriesFor returns the series of k; only a new label set renders its four
 // metric names.
 func (p *plugin) seriesFor(k *seriesKey) *series {
+	if p.lastSeries != nil && p.lastKey == *k {
+		return p.lastSeries
+	}
 	if m, ok := p.series[*k]; ok {
+		p.lastKey, p.lastSeries = *k, m
 		return m
 	}
 	values := labels(k.facts(p.self))
@@ -68,5 +72,6 @@ func (p *plugin) seriesFor(k *seriesKey) *series {
 	key := *k
 	key.destService, key.grpcStatus = strings.Clone(k.destService), strings.Clone(k.grpcStatus)
 	p.series[key] = m
+	p.lastKey, p.lastSeries = key, m
 	return m
 }
