@@ -38,9 +38,11 @@ func main() {
 	wasm := flag.String("wasm", "", "comma-separated Wasm filter modules for an extra meshproxy+wasm run (e.g. telemetry.wasm)")
 	deadlines := flag.Bool("wasm-deadlines", true, "run meshproxy's Wasm filters with per-callback deadlines (meshproxy --wasm-deadlines)")
 	rate := flag.Int("rate", 0, "instead of wrk: send this many requests per second for -duration and report RSS and CPU")
+	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured wrk load on each proxy before its wrk run (0: none; never with -rate)")
 	rounds := flag.Int("rounds", 1, "run the proxies this many times, interleaved, and add the medians and per-round ratios (the machine's noise moves single runs by 10 %)")
 	flag.Parse()
 	globalRounds = max(*rounds, 1)
+	globalWarmup = *warmup
 	wasmDeadlines = *deadlines
 	if *rate > 0 {
 		globalRate = *rate
@@ -63,6 +65,7 @@ type result struct {
 var (
 	globalRate   int
 	globalRounds = 1
+	globalWarmup time.Duration
 	rateLines    []string
 )
 
@@ -114,6 +117,14 @@ func run(mesh string, dur time.Duration, conns int, only, wasm string) error {
 		if err := waitHTTP(proxyPort); err != nil {
 			stop(cmd)
 			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		// No warm-up before a fixed rate: a burst at full load would grow the
+		// RSS that run measures.
+		if globalRate == 0 {
+			if err := warm(proxyPort, conns, globalWarmup); err != nil {
+				stop(cmd)
+				return fmt.Errorf("%s: warm-up: %w", p.name, err)
+			}
 		}
 		if globalRate > 0 {
 			line, err := fixedRate(p.name, cmd, proxyPort, globalRate, dur)
@@ -177,6 +188,20 @@ func alive(pid int) bool {
 	}
 	i := strings.LastIndexByte(string(b), ')')
 	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z'
+}
+
+// warm loads the proxy for d, unmeasured: the first seconds after a start
+// (a module's cold compile especially) are not what the run is about.
+func warm(port, conns int, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", conns), "-d"+d.String(),
+		fmt.Sprintf("http://127.0.0.1:%d/", port)).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v\n%s", err, out)
+	}
+	return nil
 }
 
 func waitHTTP(port int) error {
