@@ -30,6 +30,15 @@ type onlyDone struct{ types.DefaultHttpContext }
 
 func (*onlyDone) OnHttpStreamDone() {}
 
+// generic declares a callback on a generic type, whose methods reach
+// reflection through compiler-made instantiation code.
+type generic[T any] struct {
+	types.DefaultHttpContext
+	v T
+}
+
+func (*generic[T]) OnHttpResponseBody(int, bool) types.Action { return types.ActionContinue }
+
 // byPointer embeds the default by pointer.
 type byPointer struct{ *types.DefaultHttpContext }
 
@@ -58,6 +67,7 @@ func TestHTTPCallbacks(t *testing.T) {
 		{"value receiver via pointer", &valueReceiver{}, abi.OnResponseBody},
 		{"promoted from a user type", &derived{}, abi.OnRequestBody | abi.OnResponseHeaders},
 		{"stream done", &onlyDone{}, abi.OnStreamDone},
+		{"generic type", &generic[int]{}, abi.OnResponseBody},
 		{"default embedded by pointer", &byPointer{}, 0},
 		{"embedded interface", &viaInterface{}, abi.AllHTTPCallbacks},
 		{"everything", full{}, abi.AllHTTPCallbacks},
