@@ -2,7 +2,9 @@
 
 // Command callbacks is an SDK filter that acts on two HTTP callbacks and
 // leaves the others to the SDK's defaults: the host learns which, and calls
-// only those. Each callback it acts on bumps the counter "callbacks".
+// only those. Each callback it acts on bumps the counter "callbacks". Its
+// stream type is generic, the hardest case for the SDK's detection (the
+// filters in filters/ cover plain types).
 package main
 
 import (
@@ -26,20 +28,21 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
-func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{p: p} }
+func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream[int]{p: p} }
 
-type stream struct {
+type stream[T any] struct {
 	types.DefaultHttpContext
-	p *plugin
+	p     *plugin
+	extra T
 }
 
-func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
+func (s *stream[T]) OnHttpRequestHeaders(int, bool) types.Action {
 	s.p.calls.Increment(1)
 	_ = proxywasm.AddHttpRequestHeader("x-seen", "1")
 	return types.ActionContinue
 }
 
-func (s *stream) OnHttpResponseTrailers(int) types.Action {
+func (s *stream[T]) OnHttpResponseTrailers(int) types.Action {
 	s.p.calls.Increment(1)
 	return types.ActionContinue
 }
