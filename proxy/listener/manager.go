@@ -204,7 +204,9 @@ func (m *Manager) open(cfg *config.Listener) (*listener, error) {
 	return l, nil
 }
 
-// install builds the chains of cfg, swaps them in and drains the previous ones.
+// install builds the chains of cfg, swaps them in and drains the previous
+// ones; chains a filter-chain-only change leaves as they were keep running
+// (reuse.go).
 func (l *listener) install(cfg *config.Listener) error {
 	m := l.m
 	set := &chainSet{chains: map[*config.FilterChain]*chain{}}
@@ -219,11 +221,18 @@ func (l *listener) install(cfg *config.Listener) error {
 	if l.ln != nil {
 		addr = l.ln.Addr()
 	}
+	reuse := newReuser(l.cfg.Load(), cfg, l.state.Load())
 	for _, fc := range all {
+		if c := reuse.take(fc); c != nil {
+			set.chains[fc] = c
+			continue
+		}
 		c, err := m.newChain(cfg, fc, addr)
 		if err != nil {
 			for _, c := range set.chains {
-				c.shutdown(0)
+				if !reuse.kept[c] {
+					c.shutdown(0)
+				}
 			}
 			return err
 		}
@@ -232,7 +241,9 @@ func (l *listener) install(cfg *config.Listener) error {
 	l.cfg.Store(cfg)
 	old := l.state.Swap(set)
 	for _, c := range old.chains {
-		go c.shutdown(m.o.Drain)
+		if !reuse.kept[c] {
+			go c.shutdown(m.o.Drain)
+		}
 	}
 	m.o.Stats.Gauge("listener_manager.total_listeners_active").Store(int64(len(m.active)))
 	return nil
