@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wasmesh/wasmesh/proxy/internal/h1wire"
 )
 
 // h1Pool is a synchronous HTTP/1.1 client for plaintext upstreams: a request
@@ -35,8 +37,8 @@ type h1Conn struct {
 	bw       *bufio.Writer
 	addr     string
 	lastUsed time.Time
-	head     []byte  // response head buffer, reused
-	fields   []field // parser scratch, reused
+	head     []byte         // response head buffer, reused
+	fields   []h1wire.Field // parser scratch, reused
 
 	reqState // the request in progress
 }

@@ -65,49 +65,10 @@ func readHead(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
 	}
 }
 
-// field is one field line: key and value offsets into a head.
-type field struct{ ks, ke, vs, ve int }
-
-// parseFields validates the field lines of head from offset i up to the empty
-// line, canonicalising keys in place, and appends their offsets to fields.
-func parseFields(head []byte, i int, fields []field) ([]field, error) {
-	for i < len(head) {
-		e := h1wire.IndexLF(head, i)
-		l := h1wire.TrimCR(head[i:e])
-		if len(l) == 0 {
-			break
-		}
-		colon, vs, ve, problem := h1wire.ParseField(l)
-		if problem != "" {
-			return fields, badResponse(problem)
-		}
-		fields = append(fields, field{i, i + colon, i + vs, i + ve})
-		i = e + 1
-	}
-	return fields, nil
-}
-
-// buildHeader makes a header map of the fields, keys and values slices of s
-// (the head as one string); room is spare capacity for keys callers add.
-func buildHeader(s string, fields []field, room int) http.Header {
-	hdr := make(http.Header, len(fields)+room)
-	vals := make([]string, len(fields)) // one backing array for single values
-	for i, f := range fields {
-		k, v := s[f.ks:f.ke], s[f.vs:f.ve]
-		if old, ok := hdr[k]; ok {
-			hdr[k] = append(old, v)
-			continue
-		}
-		vals[i] = v
-		hdr[k] = vals[i : i+1 : i+1]
-	}
-	return hdr
-}
-
 // parseResponse turns a head read by readHead into resp (without body), a
 // response to a request with the given method, and tells how its body is
 // framed. fields is scratch space, returned for reuse.
-func parseResponse(head []byte, method string, fields []field, resp *http.Response) (bodyKind, []field, error) {
+func parseResponse(head []byte, method string, fields []h1wire.Field, resp *http.Response) (bodyKind, []h1wire.Field, error) {
 	eol := h1wire.IndexLF(head, 0)
 	line := h1wire.TrimCR(head[:eol])
 	if len(line) < 12 || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
@@ -132,15 +93,15 @@ func parseResponse(head []byte, method string, fields []field, resp *http.Respon
 			return 0, fields, badResponse("invalid reason phrase")
 		}
 	}
-	fields, err := parseFields(head, eol+1, fields[:0])
-	if err != nil {
-		return 0, fields, err
+	fields, problem := h1wire.ParseFields(head, eol+1, fields[:0])
+	if problem != "" {
+		return 0, fields, badResponse(problem)
 	}
 	s := string(head) // one string holds the whole head
 	*resp = http.Response{
 		Status: s[9:len(line)], StatusCode: code,
 		Proto: s[:8], ProtoMajor: 1, ProtoMinor: minor,
-		Header: buildHeader(s, fields, 0),
+		Header: h1wire.BuildHeader(s, fields, 0),
 	}
 	kind, err := setResponseFraming(resp, method)
 	if err != nil {
@@ -253,20 +214,20 @@ func readTrailer(br *bufio.Reader, r *http.Response) error {
 	if err != nil || buf == nil {
 		return err
 	}
-	fields, err := parseFields(buf, 0, nil)
-	if err != nil {
-		return err
+	fields, problem := h1wire.ParseFields(buf, 0, nil)
+	if problem != "" {
+		return badResponse(problem)
 	}
 	s := string(buf)
 	for _, f := range fields {
-		k := s[f.ks:f.ke]
+		k := s[f.KS:f.KE]
 		if forbiddenTrailer(k) {
 			continue
 		}
 		if r.Trailer == nil {
 			r.Trailer = http.Header{}
 		}
-		r.Trailer[k] = append(r.Trailer[k], s[f.vs:f.ve])
+		r.Trailer[k] = append(r.Trailer[k], s[f.VS:f.VE])
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/wasmesh/wasmesh/proxy/internal/h1wire"
 )
 
 // nginxResponse is what the benchmark backend (nginx) answers: a 1 KiB body.
@@ -22,7 +24,7 @@ func BenchmarkReadResponse(b *testing.B) {
 	body := make([]byte, 4096)
 	b.Run("lean", func(b *testing.B) {
 		var head []byte
-		var fields []field
+		var fields []h1wire.Field
 		b.ReportAllocs()
 		for b.Loop() {
 			src.Reset(nginxResponse)

@@ -80,12 +80,9 @@ type framing struct {
 	continue100 bool
 }
 
-// field is one header line: key and value offsets into the head.
-type field struct{ ks, ke, vs, ve int }
-
 // parser holds the scratch space reused across the requests of a connection.
 type parser struct {
-	fields []field
+	fields []h1wire.Field
 }
 
 // headerRoom is the room left in a request's header map for the fields the
@@ -130,19 +127,9 @@ func (p *parser) parse(head []byte, ctx context.Context) (*http.Request, framing
 		return nil, fr, errVersion
 	}
 	// header lines: validate and canonicalise keys in place
-	p.fields = p.fields[:0]
-	for i := eol + 1; i < len(head); {
-		e := h1wire.IndexLF(head, i)
-		l := h1wire.TrimCR(head[i:e])
-		if len(l) == 0 {
-			break
-		}
-		colon, vs, ve, problem := h1wire.ParseField(l)
-		if problem != "" {
-			return nil, fr, badRequest(problem)
-		}
-		p.fields = append(p.fields, field{i, i + colon, i + vs, i + ve})
-		i = e + 1
+	var problem string
+	if p.fields, problem = h1wire.ParseFields(head, eol+1, p.fields[:0]); problem != "" {
+		return nil, fr, badRequest(problem)
 	}
 	// one string holds the whole head; keys and values are slices of it
 	s := string(head)
@@ -154,18 +141,7 @@ func (p *parser) parse(head []byte, ctx context.Context) (*http.Request, framing
 	if minor == 0 {
 		r.Proto = "HTTP/1.0"
 	}
-	hdr := make(http.Header, len(p.fields)+headerRoom)
-	vals := make([]string, len(p.fields)) // one backing array for single values
-	for i, f := range p.fields {
-		k, v := s[f.ks:f.ke], s[f.vs:f.ve]
-		if old, ok := hdr[k]; ok {
-			hdr[k] = append(old, v)
-			continue
-		}
-		vals[i] = v
-		hdr[k] = vals[i : i+1 : i+1]
-	}
-	r.Header = hdr
+	r.Header = h1wire.BuildHeader(s, p.fields, headerRoom)
 	if err := setURL(r); err != nil {
 		return nil, fr, err
 	}
