@@ -19,8 +19,7 @@ import (
 func TestDataBothWaysRewritten(t *testing.T) {
 	h, lb := newHost(t)
 	ch := NewChain(nil, []Filter{{Name: "tap", Plugin: load(t, h, "tap", "log,upper,one", host.FailClose)}})
-	up := newEcho(t)
-	c := dial(t, relay(t, ch, up.ln.Addr().String()))
+	c, up := through(t, ch)
 	if _, err := c.Write([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +62,7 @@ func TestTwoFiltersInOrder(t *testing.T) {
 		{Name: "first", Plugin: load(t, h, "first", "log,upper", host.FailClose)},
 		{Name: "second", Plugin: load(t, h, "second", "log,one", host.FailClose)},
 	})
-	up := newEcho(t)
-	c := dial(t, relay(t, ch, up.ln.Addr().String()))
+	c, _ := through(t, ch)
 	_, _ = c.Write([]byte("all"))
 	if got := readN(t, c, 3); got != "A11" {
 		t.Fatalf("client got %q, want A11", got)
@@ -84,8 +82,7 @@ func TestTwoFiltersInOrder(t *testing.T) {
 func TestPauseHoldsUntilNewline(t *testing.T) {
 	h, _ := newHost(t)
 	ch := NewChain(nil, []Filter{{Name: "hold", Plugin: load(t, h, "hold", "hold,upper", host.FailClose)}})
-	up := newEcho(t)
-	c := dial(t, relay(t, ch, up.ln.Addr().String()))
+	c, up := through(t, ch)
 	_, _ = c.Write([]byte("ab"))
 	<-up.accepted
 	time.Sleep(150 * time.Millisecond)
@@ -107,8 +104,7 @@ func TestPauseHoldsUntilNewline(t *testing.T) {
 func TestPauseNewConnectionThenContinue(t *testing.T) {
 	h, lb := newHost(t)
 	ch := NewChain(nil, []Filter{{Name: "gate", Plugin: load(t, h, "gate", "log,pausenew", host.FailClose)}})
-	up := newEcho(t)
-	c := dial(t, relay(t, ch, up.ln.Addr().String()))
+	c, _ := through(t, ch)
 	_, _ = c.Write([]byte("x"))
 	if got := readN(t, c, 1); got != "x" {
 		t.Fatalf("client got %q", got)
@@ -221,8 +217,7 @@ func TestFailStrategyOnCrash(t *testing.T) {
 func TestPauseUpstreamThenContinue(t *testing.T) {
 	h, lb := newHost(t)
 	ch := NewChain(nil, []Filter{{Name: "slow", Plugin: load(t, h, "slow", "log,holdup", host.FailClose)}})
-	up := newEcho(t)
-	c := dial(t, relay(t, ch, up.ln.Addr().String()))
+	c, _ := through(t, ch)
 	_, _ = c.Write([]byte("late"))
 	if got := readN(t, c, 4); got != "late" {
 		t.Fatalf("client got %q", got)

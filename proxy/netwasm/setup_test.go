@@ -162,6 +162,14 @@ func (e *echo) received() string {
 
 // relay is a minimal tcp_proxy over a chain: it accepts, opens the chain,
 // dials the upstream and copies both ways with half-closes.
+// through starts an echo upstream and a relay to it through ch, and dials
+// the relay.
+func through(t testing.TB, ch *Chain) (*net.TCPConn, *echo) {
+	t.Helper()
+	up := newEcho(t)
+	return dial(t, relay(t, ch, up.ln.Addr().String())), up
+}
+
 func relay(t testing.TB, ch *Chain, upstream string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
